@@ -1,0 +1,3 @@
+"""coding-svc: the coding department's system of record."""
+
+SERVICE_NAME = "coding-svc"

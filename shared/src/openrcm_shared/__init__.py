@@ -1,0 +1,1 @@
+"""OpenRCM shared library: event contracts and platform code, no business rules."""

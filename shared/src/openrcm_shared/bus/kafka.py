@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaClient, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from openrcm_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KafkaConfig:
+    bootstrap_servers: str
+    enable_idempotence: bool = False
+    partitions: int = 6
+    replication_factor: int = 1
+    request_timeout_ms: int = 10_000
+    session_timeout_ms: int = 10_000
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> "KafkaConfig":
+        return cls(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            enable_idempotence=settings.kafka_enable_idempotence,
+            partitions=settings.kafka_topic_partitions,
+            replication_factor=settings.kafka_replication_factor,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+        )
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def make_producer(config: KafkaConfig, client_id: str) -> AIOKafkaProducer:
+    # aiokafka defaults to acks=1: a leader crash loses acknowledged writes. Always acks=all.
+    return AIOKafkaProducer(
+        bootstrap_servers=config.bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=config.enable_idempotence,
+        request_timeout_ms=config.request_timeout_ms,
+        linger_ms=2,
+    )
+
+
+async def ensure_topics(config: KafkaConfig, topics: Iterable[str]) -> None:
+    """Create the topics if missing (an existing topic is fine)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=config.bootstrap_servers, request_timeout_ms=config.request_timeout_ms)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in dict.fromkeys(topics) if t not in existing]
+        if missing:
+            new = [NewTopic(t, num_partitions=config.partitions, replication_factor=config.replication_factor) for t in missing]
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another replica won the race
+            log.info("topics created", extra={"topics": missing})
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(config: KafkaConfig, timeout: float = 2.0) -> bool:
+    """True when a broker answers a metadata request within ``timeout`` seconds."""
+    client = AIOKafkaClient(bootstrap_servers=config.bootstrap_servers, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(client.bootstrap(), timeout)
+        return True
+    except Exception:
+        return False
+    finally:
+        await client.close()

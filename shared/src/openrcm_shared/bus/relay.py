@@ -1,0 +1,169 @@
+"""Outbox relay: publishes committed outbox rows to Kafka and marks them published.
+
+Rows are leased, not held locked while publishing: a short transaction takes a batch
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas take disjoint batches) and stamps a lease;
+the relay publishes outside any transaction and then marks the rows published. A relay that dies
+mid-batch leaves leased rows that another relay re-publishes when the lease runs out: delivery is
+at least once and consumers' inboxes make it effectively once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import timedelta
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from openrcm_shared.bus.kafka import KafkaConfig, ensure_topics, make_producer
+from openrcm_shared.db.tables import outbox_events
+from openrcm_shared.db.types import utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+_MAX_BACKOFF_SECONDS = 5.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        kafka: KafkaConfig,
+        client_id: str,
+        topics: list[str],
+        poll_interval: float = 0.5,
+        batch_size: int = 200,
+    ) -> None:
+        self._session_factory = session_factory
+        self._kafka = kafka
+        self._client_id = client_id
+        self._topics = topics
+        self._poll_interval = poll_interval
+        self._batch_size = batch_size
+        self._wakeup = asyncio.Event()
+        self._relay_id = f"{client_id}-{uuid.uuid4().hex[:8]}"
+        self._producer: AIOKafkaProducer | None = None
+        self.published_total = 0
+
+    def wake(self) -> None:
+        """Called after a commit that wrote outbox rows, so they go out without waiting for the poll."""
+        self._wakeup.set()
+
+    async def pending_count(self) -> int:
+        async with self._session_factory() as session:
+            return int(
+                await session.scalar(select(func.count()).select_from(outbox_events).where(outbox_events.c.published_at.is_(None)))
+                or 0
+            )
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                await self._connect()
+                published = await self.publish_batch()
+                backoff = 0.2
+                if published == self._batch_size:
+                    continue  # more waiting: keep draining
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+                except asyncio.TimeoutError:
+                    pass
+                self._wakeup.clear()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database down: the rows wait in the outbox
+                log.warning("outbox relay failed; retrying", extra={"error": type(exc).__name__, "retry_in_s": backoff})
+                await self._disconnect()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
+
+    async def stop(self) -> None:
+        await self._disconnect()
+
+    async def _connect(self) -> None:
+        if self._producer is not None:
+            return
+        producer = make_producer(self._kafka, self._client_id)
+        try:
+            await producer.start()
+            # A fresh broker (the local one keeps nothing) needs its topics again.
+            await ensure_topics(self._kafka, self._topics)
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
+
+    async def _disconnect(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await producer.stop()
+            except Exception:
+                pass
+
+    async def publish_batch(self) -> int:
+        """Lease, publish and mark one batch; returns how many rows were published."""
+        assert self._producer is not None
+        rows = await self._lease_batch()
+        if not rows:
+            return 0
+        futures = [
+            await self._producer.send(row.topic, value=row.envelope.encode(), key=row.message_key.encode()) for row in rows
+        ]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        sent = [row.id for row, result in zip(rows, results) if not isinstance(result, BaseException)]
+        failed = [(row.id, result) for row, result in zip(rows, results) if isinstance(result, BaseException)]
+        await self._mark(sent, failed)
+        self.published_total += len(sent)
+        if failed:
+            raise RuntimeError(f"{len(failed)} of {len(rows)} outbox events were not published")
+        return len(sent)
+
+    async def _lease_batch(self) -> list:
+        now = utcnow()
+        lease_free = (outbox_events.c.leased_until.is_(None)) | (outbox_events.c.leased_until < now)
+        async with self._session_factory() as session, session.begin():
+            ids = (
+                await session.scalars(
+                    select(outbox_events.c.id)
+                    .where(outbox_events.c.published_at.is_(None), lease_free)
+                    .order_by(outbox_events.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not ids:
+                return []
+            await session.execute(
+                update(outbox_events)
+                .where(outbox_events.c.id.in_(ids))
+                .values(leased_until=now + LEASE, leased_by=self._relay_id)
+            )
+            result = await session.execute(
+                select(outbox_events.c.id, outbox_events.c.topic, outbox_events.c.message_key, outbox_events.c.envelope)
+                .where(outbox_events.c.id.in_(ids))
+                .order_by(outbox_events.c.id)
+            )
+            return list(result)
+
+    async def _mark(self, sent: list[int], failed: list[tuple[int, BaseException]]) -> None:
+        async with self._session_factory() as session, session.begin():
+            if sent:
+                await session.execute(
+                    update(outbox_events).where(outbox_events.c.id.in_(sent)).values(published_at=utcnow(), leased_until=None)
+                )
+            for row_id, error in failed:
+                await session.execute(
+                    update(outbox_events)
+                    .where(outbox_events.c.id == row_id)
+                    .values(leased_until=None, attempts=outbox_events.c.attempts + 1, last_error=type(error).__name__)
+                )
+
+
+

@@ -1,0 +1,15 @@
+"""Versioned event contracts. A breaking change is a new version with a new topic."""
+
+from openrcm_shared.contracts.envelope import EventContract, EventEnvelope, event_contracts, contract_for
+from openrcm_shared.contracts.events import (
+    Address, Adjustment, ClaimSubmitted, CodedServiceLine, Coverage, DenialRaised, Diagnosis,
+    EncounterCoded, PartyName, Patient, PatientResponsibility, PaymentInfo, PayerRef, Provider,
+    RemitLine, RemitReceived, SubmittedServiceLine, Subscriber,
+)
+
+__all__ = [
+    "EventContract", "EventEnvelope", "event_contracts", "contract_for", "Address", "Adjustment",
+    "ClaimSubmitted", "CodedServiceLine", "Coverage", "DenialRaised", "Diagnosis", "EncounterCoded",
+    "PartyName", "Patient", "PatientResponsibility", "PaymentInfo", "PayerRef", "Provider", "RemitLine",
+    "RemitReceived", "SubmittedServiceLine", "Subscriber",
+]

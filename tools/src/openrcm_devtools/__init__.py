@@ -1,0 +1,1 @@
+"""Local development and test tooling for OpenRCM (never imported by the services)."""
