@@ -1,0 +1,218 @@
+"""Outbox relay and inbox consumer against real PostgreSQL and the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import Column, MetaData, String, Table, Uuid, func, insert, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from openrcm_shared.bus import EventConsumer, KafkaConfig, OutboxRelay, dlq_topic, ensure_topics
+from openrcm_shared.contracts import ClaimSubmitted, EventEnvelope, PartyName, Patient, PayerRef, SubmittedServiceLine
+from openrcm_shared.db import UnitOfWork, UnitOfWorkFactory, create_engine, outbox_events, platform_metadata
+
+effects_metadata = MetaData()
+effects = Table(
+    "test_effects", effects_metadata,
+    Column("event_id", Uuid, primary_key=True), Column("tenant_id", String(64), nullable=False),
+)
+
+
+def claim_event(pcn: str = "PCN1") -> ClaimSubmitted:
+    dos = date(2026, 1, 5)
+    return ClaimSubmitted(
+        claim_id=uuid.uuid4(), encounter_id=uuid.uuid4(), encounter_revision=1, patient_control_number=pcn,
+        frequency_code="1", coverage_sequence="primary", payer=PayerRef(payer_id="P1", name="Payer"), member_id="M1",
+        patient=Patient(patient_id="MRN1", name=PartyName(last="Doe"), date_of_birth=date(1980, 1, 1), sex="F"),
+        billing_provider_npi="1234567893", service_date_from=dos, service_date_to=dos, total_charge=Decimal("10.00"),
+        lines=[SubmittedServiceLine(line_number=1, line_control_number=f"{pcn}-1", procedure_code="99213",
+                                    units=Decimal(1), charge=Decimal("10.00"), service_date=dos)],
+        submitted_at=datetime.now(timezone.utc),
+    )
+
+
+@pytest.fixture
+async def database(postgres_url):
+    engine = create_engine(postgres_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(platform_metadata.create_all)
+        await connection.run_sync(effects_metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def kafka(broker) -> KafkaConfig:
+    return KafkaConfig(bootstrap_servers=broker.bootstrap_servers, partitions=3, session_timeout_ms=2000)
+
+
+async def record_effect(uow: UnitOfWork, envelope: EventEnvelope) -> None:
+    await uow.session.execute(insert(effects).values(event_id=envelope.event_id, tenant_id=envelope.tenant_id))
+    await uow.commit()
+
+
+async def _count(engine, table, *where) -> int:  # type: ignore[no-untyped-def]
+    async with engine.connect() as connection:
+        return int(await connection.scalar(select(func.count()).select_from(table).where(*where)))
+
+
+async def _eventually(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+async def _read_topic(kafka: KafkaConfig, topic: str, expected: int, timeout: float = 20.0) -> list:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    records: list = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=300)).values():
+                records.extend(batch)
+        await asyncio.sleep(0.5)  # anything extra (a duplicate) would arrive now
+        for batch in (await consumer.getmany(timeout_ms=300)).values():
+            records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_unit_of_work_writes_nothing_without_commit(database):
+    factory = UnitOfWorkFactory(async_sessionmaker(database, expire_on_commit=False))
+    async with factory() as uow:
+        uow.emit(EventEnvelope.wrap(claim_event(), tenant_id="t1", producer="test"))
+        await uow.session.execute(insert(effects).values(event_id=uuid.uuid4(), tenant_id="t1"))
+    assert await _count(database, outbox_events) == 0
+    assert await _count(database, effects) == 0
+
+
+async def test_two_relays_publish_every_event_exactly_once(database, kafka):
+    topic = ClaimSubmitted.topic()
+    tenant = f"relay-{uuid.uuid4().hex[:6]}"
+    factory = UnitOfWorkFactory(async_sessionmaker(database, expire_on_commit=False))
+    ids = set()
+    for _ in range(300):
+        async with factory() as uow:
+            envelope = EventEnvelope.wrap(claim_event(), tenant_id=tenant, producer="test")
+            ids.add(str(envelope.event_id))
+            uow.emit(envelope)
+            await uow.commit()
+    relays = [
+        OutboxRelay(session_factory=factory.session_factory, kafka=kafka, client_id=f"relay-{n}", topics=[topic],
+                    batch_size=25, poll_interval=0.1)
+        for n in range(2)
+    ]
+    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+    try:
+        await _eventually(lambda: _pending_is_zero(relays[0]))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for relay in relays:
+            await relay.stop()
+    assert sum(r.published_total for r in relays) == 300
+    assert all(r.published_total > 0 for r in relays), "both replicas should have taken batches"
+    records = await _read_topic(kafka, topic, expected=10_000, timeout=3)
+    mine = [r for r in records if tenant.encode() in r.key]
+    seen = [EventEnvelope.model_validate_json(r.value).event_id for r in mine]
+    assert len(seen) == 300 and {str(s) for s in seen} == ids
+
+
+async def _pending_is_zero(relay: OutboxRelay) -> bool:
+    return await relay.pending_count() == 0
+
+
+async def test_redelivered_event_changes_nothing_and_poison_goes_to_dlq(database, kafka):
+    topic = ClaimSubmitted.topic()
+    group = f"test-consumer-{uuid.uuid4().hex[:6]}"
+    await ensure_topics(kafka, [topic, dlq_topic(topic)])
+    factory = UnitOfWorkFactory(async_sessionmaker(database, expire_on_commit=False))
+    consumer = EventConsumer(group_id=group, kafka=kafka, uow_factory=factory, handlers={ClaimSubmitted: record_effect},
+                             max_retries=1, retry_backoff_seconds=0.01)
+    good = EventEnvelope.wrap(claim_event(), tenant_id="t-dup", producer="test")
+    after_poison = EventEnvelope.wrap(claim_event(), tenant_id="t-dup", producer="test")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+    await producer.start()
+    key = b"t-dup:same-partition"
+    try:
+        await producer.send_and_wait(topic, good.model_dump_json().encode(), key=key)
+        await producer.send_and_wait(topic, good.model_dump_json().encode(), key=key)  # redelivery
+        await producer.send_and_wait(topic, b'{"not": "an envelope"}', key=key)  # poison
+        await producer.send_and_wait(topic, after_poison.model_dump_json().encode(), key=key)
+    finally:
+        await producer.stop()
+
+    task = asyncio.create_task(consumer.run())
+    try:
+        async def done() -> bool:
+            return await _count(database, effects, effects.c.tenant_id == "t-dup") >= 2 and consumer.dead_lettered_total >= 1
+        await _eventually(done)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await consumer.stop()
+
+    async with database.connect() as connection:
+        handled = set((await connection.execute(select(effects.c.event_id).where(effects.c.tenant_id == "t-dup"))).scalars())
+    assert handled == {good.event_id, after_poison.event_id}  # the duplicate did nothing
+
+    dead = [r for r in await _read_topic(kafka, dlq_topic(topic), expected=1) if r.key == key]
+    assert len(dead) == 1
+    headers = dict(dead[0].headers)
+    assert headers["dlq.origin.topic"] == topic.encode()
+    assert headers["dlq.consumer.group"] == group.encode()
+    assert b"event_id" in headers["dlq.error.message"]  # names the missing fields
+    assert dead[0].value == b'{"not": "an envelope"}'
+
+
+async def test_handler_that_keeps_failing_is_retried_then_dead_lettered(database, kafka):
+    topic = ClaimSubmitted.topic()
+    await ensure_topics(kafka, [topic, dlq_topic(topic)])
+    factory = UnitOfWorkFactory(async_sessionmaker(database, expire_on_commit=False))
+    attempts: list[uuid.UUID] = []
+
+    async def flaky(uow: UnitOfWork, envelope: EventEnvelope) -> None:
+        attempts.append(envelope.event_id)
+        if envelope.tenant_id == "t-bad":
+            await uow.session.execute(insert(effects).values(event_id=envelope.event_id, tenant_id="partial"))
+            raise RuntimeError("downstream rule failed")
+        await record_effect(uow, envelope)
+
+    consumer = EventConsumer(group_id=f"test-flaky-{uuid.uuid4().hex[:6]}", kafka=kafka, uow_factory=factory,
+                             handlers={ClaimSubmitted: flaky}, max_retries=2, retry_backoff_seconds=0.01)
+    bad = EventEnvelope.wrap(claim_event(), tenant_id="t-bad", producer="test")
+    fine = EventEnvelope.wrap(claim_event(), tenant_id="t-ok", producer="test")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+    await producer.start()
+    key = f"flaky:{uuid.uuid4()}".encode()
+    try:
+        await producer.send_and_wait(topic, bad.model_dump_json().encode(), key=key)
+        await producer.send_and_wait(topic, fine.model_dump_json().encode(), key=key)
+    finally:
+        await producer.stop()
+    task = asyncio.create_task(consumer.run())
+    try:
+        async def fine_handled() -> bool:
+            return fine.event_id in attempts and await _count(database, effects, effects.c.event_id == fine.event_id) == 1
+        await _eventually(fine_handled)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await consumer.stop()
+    assert attempts.count(bad.event_id) == 3  # first try + 2 retries
+    async with database.connect() as connection:
+        tenants = set((await connection.execute(select(effects.c.tenant_id))).scalars())
+    assert "partial" not in tenants  # every failed attempt rolled back
+    dead = [r for r in await _read_topic(kafka, dlq_topic(topic), expected=10_000, timeout=3) if r.key == key]
+    assert len(dead) == 1 and dict(dead[0].headers)["dlq.error.type"] == b"RuntimeError"
