@@ -1,0 +1,41 @@
+"""Print the README's configuration table from the services' Settings classes.
+
+    .venv/bin/python -m openrcm_devtools.config_table
+
+A test checks that README.md holds exactly this table, so the docs cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from openrcm_devtools.processes import SERVICES
+
+
+def settings_fields() -> dict[str, tuple[str, str, list[str]]]:
+    """ENV_NAME -> (default, meaning, services that read it)."""
+    table: dict[str, tuple[str, str, list[str]]] = {}
+    for service, package in SERVICES.items():
+        settings = importlib.import_module(f"{package}.config").Settings
+        for name, field in settings.model_fields.items():
+            env = name.upper()
+            default = "" if field.is_required() else str(field.get_default(call_default_factory=True))
+            if env == "DATABASE_URL":
+                default = "sqlite+aiosqlite:///./var/<service>.db"
+            meaning = " ".join((field.description or "").split())
+            known = table.get(env)
+            table[env] = (default, meaning, (known[2] if known else []) + [service])
+    return table
+
+
+def render() -> str:
+    lines = ["| variable | default | meaning | read by |", "|---|---|---|---|"]
+    every = set(SERVICES)
+    for env, (default, meaning, services) in settings_fields().items():
+        readers = "all services" if set(services) == every else ", ".join(services)
+        lines.append(f"| `{env}` | `{default}` | {meaning} | {readers} |" if default else f"| `{env}` | (empty) | {meaning} | {readers} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render())
