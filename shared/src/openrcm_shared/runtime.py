@@ -62,6 +62,7 @@ class ServiceRuntime:
             topics=[c.topic() for c in definition.produces],
             poll_interval=settings.outbox_poll_interval_seconds,
             batch_size=settings.outbox_batch_size,
+            lease_seconds=settings.outbox_lease_seconds,
         )
         self.uow_factory.on_commit(self.relay.wake)
         self.consumer = (

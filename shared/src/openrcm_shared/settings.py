@@ -46,6 +46,11 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for events written by other replicas."
     )
+    outbox_lease_seconds: float = Field(
+        default=30, gt=0,
+        description="How long a relay owns a batch it is publishing; a crashed relay's batch is "
+        "republished after it. Keep well above the broker request timeout (10 s).",
+    )
     outbox_batch_size: int = Field(default=200, ge=1, description="Events the relay publishes per transaction.")
     auth_jwt_secret: str = Field(
         default="",

@@ -24,7 +24,6 @@ from openrcm_shared.db.types import utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 _MAX_BACKOFF_SECONDS = 5.0
 
 
@@ -38,6 +37,7 @@ class OutboxRelay:
         topics: list[str],
         poll_interval: float = 0.5,
         batch_size: int = 200,
+        lease_seconds: float = 30,
     ) -> None:
         self._session_factory = session_factory
         self._kafka = kafka
@@ -45,6 +45,7 @@ class OutboxRelay:
         self._topics = topics
         self._poll_interval = poll_interval
         self._batch_size = batch_size
+        self._lease = timedelta(seconds=lease_seconds)
         self._wakeup = asyncio.Event()
         self._relay_id = f"{client_id}-{uuid.uuid4().hex[:8]}"
         self._producer: AIOKafkaProducer | None = None
@@ -143,7 +144,7 @@ class OutboxRelay:
             await session.execute(
                 update(outbox_events)
                 .where(outbox_events.c.id.in_(ids))
-                .values(leased_until=now + LEASE, leased_by=self._relay_id)
+                .values(leased_until=now + self._lease, leased_by=self._relay_id)
             )
             result = await session.execute(
                 select(outbox_events.c.id, outbox_events.c.topic, outbox_events.c.message_key, outbox_events.c.envelope)
