@@ -144,7 +144,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
+        # The route template, not the path: a path can hold a patient identifier.
+        route = request.scope.get("route")
+        log.exception("unhandled error", extra={"route": getattr(route, "path", "unknown"), "method": request.method})
         return problem_response(
             500, "internal-error", "Internal error",
             "The request failed unexpectedly; nothing was changed. Quote the correlation id when reporting it.",

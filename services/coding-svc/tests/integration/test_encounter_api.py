@@ -11,7 +11,7 @@ from coding_svc.main import create_app
 from openrcm_devtools.pytest_plugin import auth_headers, running_app, service_env
 from openrcm_shared.db import audit_log, outbox_events
 
-from ..sample import encounter_body
+from openrcm_devtools.samples import encounter as encounter_body
 
 EHR = auth_headers("ehr_integration")
 
@@ -29,11 +29,11 @@ async def _count(app, table) -> int:  # type: ignore[no-untyped-def]
 async def test_coded_encounter_is_stored_and_emits_encounter_coded(settings):
     app = create_app(settings)
     async with running_app(app) as client:
-        response = await client.post("/v1/encounters", json=encounter_body(), headers=EHR)
+        response = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
         assert response.status_code == 201, response.text
         body = response.json()
         assert body["status"] == "coded" and body["revision"] == 1
-        assert body["diagnoses"] == ["E119", "I10"]
+        assert body["diagnoses"] == ["E119", "I10"]  # stored without the dot
         assert response.headers["location"] == f"/v1/encounters/{body['id']}"
 
         fetched = await client.get(f"/v1/encounters/{body['id']}", headers=auth_headers("coder"))
@@ -45,8 +45,8 @@ async def test_coded_encounter_is_stored_and_emits_encounter_coded(settings):
 async def test_same_external_id_returns_the_original_and_stores_nothing_new(settings):
     app = create_app(settings)
     async with running_app(app) as client:
-        first = await client.post("/v1/encounters", json=encounter_body(), headers=EHR)
-        again = await client.post("/v1/encounters", json=encounter_body(), headers=EHR)
+        first = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
+        again = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
         assert (first.status_code, again.status_code) == (201, 200)
         assert again.json()["id"] == first.json()["id"]
         assert await _count(app, encounters) == 1
@@ -54,7 +54,7 @@ async def test_same_external_id_returns_the_original_and_stores_nothing_new(sett
 
 
 async def test_bad_input_lists_every_bad_field_and_stores_nothing(settings):
-    body = encounter_body()
+    body = encounter_body("ENC-1001")
     body["patient"]["sex"] = "X"
     body["billing_provider"]["npi"] = "1234567890"
     body["diagnoses"] = ["E11.9", "123"]
@@ -73,7 +73,7 @@ async def test_bad_input_lists_every_bad_field_and_stores_nothing(settings):
 
 
 async def test_cross_field_problems_are_listed_together(settings):
-    body = encounter_body(diagnoses=["E11.9"])
+    body = encounter_body("ENC-1002", diagnoses=["E11.9"])
     body["patient"]["date_of_birth"] = "2999-01-01"
     body["service_lines"][0]["diagnosis_pointers"] = [1, 3]
     app = create_app(settings)
