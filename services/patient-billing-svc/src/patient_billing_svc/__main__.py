@@ -1,28 +1,12 @@
-"""patient-billing-svc command line: ``migrate`` applies migrations; ``serve`` runs the API."""
+"""patient-billing-svc command line: ``patient-billing-svc migrate`` applies migrations; ``patient-billing-svc serve`` runs the service."""
 
-from __future__ import annotations
-
-import argparse
-
-from openrcm_shared.migrations import upgrade_to_head
 from patient_billing_svc.config import get_settings
 from patient_billing_svc.main import MIGRATIONS_DIR
+from openrcm_shared.cli import service_main
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="patient-billing-svc")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply database migrations and exit")
-    serve = sub.add_parser("serve", help="run the HTTP API, outbox relay and consumer")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=8000)
-    args = parser.parse_args()
-    if args.command == "migrate":
-        upgrade_to_head(MIGRATIONS_DIR, get_settings().database_url)
-    else:
-        import uvicorn
-
-        uvicorn.run("patient_billing_svc.main:create_app", factory=True, host=args.host, port=args.port)
+    service_main(prog="patient-billing-svc", app_factory="patient_billing_svc.main:create_app", migrations_dir=MIGRATIONS_DIR, get_settings=get_settings)
 
 
 if __name__ == "__main__":
