@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -29,15 +30,16 @@ def _expected_claim_known(stack: LocalStack, pcn: str, tenant: str = TENANT) -> 
                    what="payments-svc knows the claim")
 
 
-def _submit(stack: LocalStack, body: dict, tenant: str = TENANT) -> dict:
+def _submit(stack: LocalStack, body: dict, tenant: str = TENANT, correlation_id: str | None = None) -> dict:
+    headers = {"X-Correlation-ID": correlation_id} if correlation_id else {}
     with stack.client("coding-svc", token_for("ehr_integration", tenants=(tenant,))) as coding:
-        response = coding.post("/v1/encounters", json=body)
+        response = coding.post("/v1/encounters", json=body, headers=headers)
         assert response.status_code == 201, response.text
         return response.json()
 
 
 def test_encounter_to_claim_to_remit_to_patient_balance_and_denials_reach_their_owners(stack: LocalStack):
-    paid_encounter = _submit(stack, samples.encounter("E2E-PAID", patient_id="MRN-5001"))
+    paid_encounter = _submit(stack, samples.encounter("E2E-PAID", patient_id="MRN-5001"), correlation_id="corr-e2e-paid")
     coding_denied = _submit(stack, samples.encounter("E2E-CODING-DENIAL", patient_id="MRN-5002"))
     billing_denied = _submit(stack, samples.encounter("E2E-BILLING-DENIAL", patient_id="MRN-5003"))
 
@@ -86,7 +88,20 @@ def test_encounter_to_claim_to_remit_to_patient_balance_and_denials_reach_their_
         )
         assert Decimal(account["patient_due"]) == Decimal("20.00")
 
+    _correlation_id_followed_the_encounter(stack, "corr-e2e-paid")
     _tenant_isolation_holds(stack, paid_encounter["id"], claims["paid"]["id"], posted.json()["id"])
+
+
+def _correlation_id_followed_the_encounter(stack: LocalStack, correlation_id: str) -> None:
+    """The EHR's X-Correlation-ID is in the events it caused and in the consumers' JSON logs."""
+    for consumer in ("claims-svc", "patient-billing-svc", "payments-svc"):
+        lines = [json.loads(line) for line in stack[consumer].log_path.read_text().splitlines() if line.startswith("{")]
+        handled = [line for line in lines if line.get("msg") == "event handled" and line.get("correlation_id") == correlation_id]
+        assert handled, f"{consumer} logged no handled event with the request's correlation id"
+    # No PHI in any service log: the patient's name and date of birth never appear.
+    for name, process in stack.services.items():
+        text = process.log_path.read_text()
+        assert "Rivera" not in text and "1978-06-15" not in text, f"PHI in {name} log"
 
 
 def _tenant_isolation_holds(stack: LocalStack, encounter_id: str, claim_id: str, remittance_id: str) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime, timezone
-from decimal import Decimal
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -13,7 +11,8 @@ from sqlalchemy import Column, MetaData, String, Table, Uuid, func, insert, sele
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from openrcm_shared.bus import EventConsumer, KafkaConfig, OutboxRelay, dlq_topic, ensure_topics
-from openrcm_shared.contracts import ClaimSubmitted, EventEnvelope, PartyName, Patient, PayerRef, SubmittedServiceLine
+from openrcm_devtools.samples import claim_submitted_event as claim_event
+from openrcm_shared.contracts import ClaimSubmitted, EventEnvelope
 from openrcm_shared.db import UnitOfWork, UnitOfWorkFactory, create_engine, outbox_events, platform_metadata
 
 effects_metadata = MetaData()
@@ -21,19 +20,6 @@ effects = Table(
     "test_effects", effects_metadata,
     Column("event_id", Uuid, primary_key=True), Column("tenant_id", String(64), nullable=False),
 )
-
-
-def claim_event(pcn: str = "PCN1") -> ClaimSubmitted:
-    dos = date(2026, 1, 5)
-    return ClaimSubmitted(
-        claim_id=uuid.uuid4(), encounter_id=uuid.uuid4(), encounter_revision=1, patient_control_number=pcn,
-        frequency_code="1", coverage_sequence="primary", payer=PayerRef(payer_id="P1", name="Payer"), member_id="M1",
-        patient=Patient(patient_id="MRN1", name=PartyName(last="Doe"), date_of_birth=date(1980, 1, 1), sex="F"),
-        billing_provider_npi="1234567893", service_date_from=dos, service_date_to=dos, total_charge=Decimal("10.00"),
-        lines=[SubmittedServiceLine(line_number=1, line_control_number=f"{pcn}-1", procedure_code="99213",
-                                    units=Decimal(1), charge=Decimal("10.00"), service_date=dos)],
-        submitted_at=datetime.now(timezone.utc),
-    )
 
 
 @pytest.fixture

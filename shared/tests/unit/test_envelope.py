@@ -1,24 +1,14 @@
-import uuid
-from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
 
-from openrcm_shared.contracts import ClaimSubmitted, EventEnvelope, PayerRef, Patient, PartyName, SubmittedServiceLine
+from openrcm_devtools.samples import claim_submitted_event
+from openrcm_shared.contracts import ClaimSubmitted, EventEnvelope
 from openrcm_shared.observability import reset_correlation_id, set_correlation_id
 
 
 def _claim() -> ClaimSubmitted:
-    return ClaimSubmitted(
-        claim_id=uuid.uuid4(), encounter_id=uuid.uuid4(), encounter_revision=1, patient_control_number="PCN1",
-        frequency_code="1", coverage_sequence="primary", payer=PayerRef(payer_id="P1", name="Payer"), member_id="M1",
-        patient=Patient(patient_id="MRN1", name=PartyName(last="Doe"), date_of_birth=date(1980, 1, 1), sex="F"),
-        billing_provider_npi="1234567893", service_date_from=date(2026, 1, 5), service_date_to=date(2026, 1, 5),
-        total_charge=Decimal("100.10"),
-        lines=[SubmittedServiceLine(line_number=1, line_control_number="PCN1-1", procedure_code="99213", units=Decimal(1),
-                                    charge=Decimal("100.10"), service_date=date(2026, 1, 5))],
-        submitted_at=datetime.now(timezone.utc),
-    )
+    return claim_submitted_event(charge="100.10")
 
 
 def test_envelope_round_trips_with_money_as_a_string_and_the_request_correlation_id():

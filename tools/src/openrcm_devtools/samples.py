@@ -112,3 +112,22 @@ def remittance(claims: list[dict[str, Any]], *, trace_number: str, payer_id: str
                     "payment_date": date.today().isoformat()},
         "claims": claims,
     }
+
+
+def claim_submitted_event(pcn: str = "PCN1", charge: str = "10.00"):  # type: ignore[no-untyped-def]
+    """A valid ClaimSubmitted contract for platform tests."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from openrcm_shared.contracts import ClaimSubmitted, PartyName, Patient, PayerRef, SubmittedServiceLine
+
+    dos = date(2026, 1, 5)
+    return ClaimSubmitted(
+        claim_id=uuid.uuid4(), encounter_id=uuid.uuid4(), encounter_revision=1, patient_control_number=pcn,
+        frequency_code="1", coverage_sequence="primary", payer=PayerRef(payer_id="P1", name="Payer"), member_id="M1",
+        patient=Patient(patient_id="MRN1", name=PartyName(last="Doe"), date_of_birth=date(1980, 1, 1), sex="F"),
+        billing_provider_npi=BILLING_NPI, service_date_from=dos, service_date_to=dos, total_charge=Decimal(charge),
+        lines=[SubmittedServiceLine(line_number=1, line_control_number=f"{pcn}-1", procedure_code="99213",
+                                    units=Decimal(1), charge=Decimal(charge), service_date=dos)],
+        submitted_at=datetime.now(timezone.utc),
+    )
