@@ -1,0 +1,5 @@
+from payments_svc.adapters.orm import metadata
+from openrcm_shared.db import platform_metadata
+from openrcm_shared.migrations import run_env
+
+run_env([metadata, platform_metadata], lock_name="payments-svc-migrations")

@@ -1,0 +1,3 @@
+"""payments-svc: remittances, payment posting, adjustments and denials."""
+
+SERVICE_NAME = "payments-svc"

@@ -1,0 +1,111 @@
+"""Tables of payments-svc. Every row carries tenant_id; every query filters on it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, Uuid,
+)
+
+from openrcm_shared.db import JSONDocument, Money, UTCDateTime
+from openrcm_shared.db.tables import NAMING_CONVENTION
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# The claims we submitted (from ClaimSubmitted), waiting for a payer's answer.
+expected_claims = Table(
+    "expected_claims",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("claim_id", Uuid, nullable=False),
+    Column("encounter_id", Uuid, nullable=False),
+    Column("encounter_revision", Integer, nullable=False),
+    Column("patient_control_number", String(38), nullable=False),
+    Column("frequency_code", String(1), nullable=False),
+    Column("payer_id", String(80), nullable=False),
+    Column("payer_name", String(200), nullable=False),
+    Column("coverage_sequence", String(10), nullable=False),
+    Column("patient", JSONDocument, nullable=False),
+    Column("lines", JSONDocument, nullable=False),
+    Column("total_charge", Money, nullable=False),
+    Column("service_date_from", Date, nullable=False),
+    Column("service_date_to", Date, nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # The remittance names a claim by its patient control number: one expected claim per number.
+    UniqueConstraint("tenant_id", "patient_control_number"),
+)
+
+remittances = Table(
+    "remittances",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("payer_id", String(80), nullable=False),
+    Column("payer_name", String(200), nullable=False),
+    Column("trace_number", String(50), nullable=False),
+    Column("payment_method", String(3), nullable=False),
+    Column("payment_amount", Money, nullable=False),
+    Column("payment_date", Date, nullable=True),
+    Column("source", String(20), nullable=False),
+    Column("received_by", String(200), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    # A payment is posted once: the same payer, trace number and amount again is the same payment.
+    UniqueConstraint("tenant_id", "payer_id", "trace_number", "payment_amount"),
+)
+Index("ix_remittances_tenant_received", remittances.c.tenant_id, remittances.c.received_at)
+
+remit_claims = Table(
+    "remit_claims",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("remittance_id", Uuid, ForeignKey("remittances.id"), nullable=False, index=True),
+    Column("sequence", Integer, nullable=False),
+    Column("patient_control_number", String(38), nullable=False),
+    Column("status_code", String(2), nullable=False),
+    Column("payer_claim_control_number", String(50), nullable=True),
+    Column("adjudicated_on", Date, nullable=True),
+    Column("total_charge", Money, nullable=False),
+    Column("total_paid", Money, nullable=False),
+    Column("reported_patient_responsibility", Money, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("balanced", Boolean, nullable=False),
+    Column("balance_problems", JSONDocument, nullable=False),
+    Column("patient_responsibility", JSONDocument, nullable=False),
+    Column("expected_claim_id", Uuid, ForeignKey("expected_claims.id"), nullable=True),
+    Column("claim_id", Uuid, nullable=True),
+    Column("encounter_id", Uuid, nullable=True),
+    Column("reverses_remit_claim_id", Uuid, nullable=True),
+    Column("adjustments", JSONDocument, nullable=False),
+    Column("remark_codes", JSONDocument, nullable=False),
+    Column("lines", JSONDocument, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+# The unmatched queue, and the previous posting a reversal takes back.
+Index("ix_remit_claims_tenant_status", remit_claims.c.tenant_id, remit_claims.c.status, remit_claims.c.created_at)
+Index("ix_remit_claims_tenant_expected_claim", remit_claims.c.tenant_id, remit_claims.c.expected_claim_id)
+
+denials = Table(
+    "denials",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("remittance_id", Uuid, ForeignKey("remittances.id"), nullable=False),
+    Column("remit_claim_id", Uuid, ForeignKey("remit_claims.id"), nullable=False, index=True),
+    Column("claim_id", Uuid, nullable=False),
+    Column("level", String(5), nullable=False),
+    Column("line_control_number", String(50), nullable=True),
+    Column("procedure_code", String(20), nullable=True),
+    Column("category", String(40), nullable=False),
+    Column("owning_department", String(20), nullable=False),
+    Column("recommended_action", String(40), nullable=False),
+    Column("denied_amount", Money, nullable=False),
+    Column("adjustments", JSONDocument, nullable=False),
+    Column("remark_codes", JSONDocument, nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_denials_tenant_department", denials.c.tenant_id, denials.c.owning_department, denials.c.created_at)

@@ -1,0 +1,51 @@
+"""Read use cases. Reads of patient data are audited, so they commit the audit entry."""
+
+from __future__ import annotations
+
+import uuid
+
+from openrcm_shared.db import UnitOfWork
+from openrcm_shared.problems import NotFound
+from payments_svc.adapters.repository import ExpectedClaimRepository, RemittanceRepository
+from payments_svc.domain.expected_claim import ExpectedClaim
+from payments_svc.domain.remittance import RemitClaim, Remittance, RemittanceSummary
+
+
+async def get_remittance(uow: UnitOfWork, *, tenant_id: str, actor: str, remittance_id: uuid.UUID) -> Remittance:
+    remittance = await RemittanceRepository(uow.session).get(tenant_id, remittance_id)
+    if remittance is None:
+        raise NotFound("No remittance with that id.")
+    uow.audit(tenant_id=tenant_id, actor=actor, action="read", entity_type="remittance", entity_id=remittance_id)
+    await uow.commit()
+    return remittance
+
+
+async def list_remittances(uow: UnitOfWork, *, tenant_id: str, limit: int, offset: int) -> list[RemittanceSummary]:
+    """Payer, payment and counts only: no patient data, so nothing to audit."""
+    return await RemittanceRepository(uow.session).list_summaries(tenant_id, limit=limit, offset=offset)
+
+
+async def list_unmatched_claims(
+    uow: UnitOfWork, *, tenant_id: str, actor: str, limit: int, offset: int
+) -> list[RemitClaim]:
+    found = await RemittanceRepository(uow.session).unmatched_claims(tenant_id, limit=limit, offset=offset)
+    uow.audit(
+        tenant_id=tenant_id, actor=actor, action="list", entity_type="remit_claim", entity_id="*",
+        details={"status": "unmatched", "count": len(found), "ids": [str(c.id) for c in found]},
+    )
+    await uow.commit()
+    return found
+
+
+async def list_expected_claims(
+    uow: UnitOfWork, *, tenant_id: str, actor: str, patient_control_number: str | None, limit: int, offset: int
+) -> list[ExpectedClaim]:
+    found = await ExpectedClaimRepository(uow.session).list(
+        tenant_id, patient_control_number=patient_control_number, limit=limit, offset=offset
+    )
+    uow.audit(
+        tenant_id=tenant_id, actor=actor, action="list", entity_type="expected_claim", entity_id="*",
+        details={"count": len(found), "ids": [str(c.id) for c in found]},
+    )
+    await uow.commit()
+    return found
