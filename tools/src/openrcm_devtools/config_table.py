@@ -20,8 +20,11 @@ def settings_fields() -> dict[str, tuple[str, str, list[str]]]:
         for name, field in settings.model_fields.items():
             env = name.upper()
             default = "" if field.is_required() else str(field.get_default(call_default_factory=True))
-            if env == "DATABASE_URL":
+            if env == "DATABASE_URL":  # each service has its own default file and description
                 default = "sqlite+aiosqlite:///./var/<service>.db"
+                meaning = "The service's own database: a SQLite file embedded, PostgreSQL (postgresql+asyncpg://...) in production."
+                table[env] = (default, meaning, (table[env][2] if env in table else []) + [service])
+                continue
             meaning = " ".join((field.description or "").split())
             known = table.get(env)
             table[env] = (default, meaning, (known[2] if known else []) + [service])
