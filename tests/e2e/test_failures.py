@@ -90,6 +90,12 @@ def test_broker_outage_keeps_intake_open_and_delivers_everything_once_when_a_bro
     encounter_ids = _post_encounters(stack, waiting, "OUTAGE")
     assert len(encounter_ids) == waiting
     assert scalar(database_urls["coding-svc"], "SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == waiting
+    # The relay's sends fail (bounded by the request timeout) and it drops its connection; it
+    # re-creates its topics when it reconnects. (A send still in flight when a *fresh* tansu starts
+    # is acknowledged for a topic that broker does not have and is lost: a memory-broker artifact;
+    # Apache Kafka with auto-create off refuses such a send and the relay retries it.)
+    wait_until(lambda: stack.readiness("coding-svc")["checks"]["outbox_relay"] == "reconnecting", timeout=60,
+               what="the relay noticed the outage")
 
     # A fresh process on the same port: the memory-only broker kept nothing, not even topics or offsets.
     own_broker.process = LocalBroker(port=own_broker.port).start().process

@@ -108,6 +108,7 @@ class ServiceRuntime:
         except Exception as exc:
             checks["database"] = f"down ({type(exc).__name__})"
         checks["broker"] = "up" if await broker_reachable(self.kafka) else "down"
+        checks["outbox_relay"] = "connected" if self.relay.connected else "reconnecting"
         if checks["database"] == "up":
             checks["outbox_pending"] = await self.relay.pending_count()
         return checks

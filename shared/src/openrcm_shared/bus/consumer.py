@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from openrcm_shared.bus.kafka import KafkaConfig, dlq_topic, ensure_topics, make_producer
+from openrcm_shared.bus.kafka import KafkaConfig, dlq_topic, ensure_topics, make_producer, stop_quietly
 from openrcm_shared.contracts.envelope import EventContract, EventEnvelope
 from openrcm_shared.db.tables import inbox_events
 from openrcm_shared.db.types import utcnow
@@ -93,10 +93,7 @@ class EventConsumer:
         producer, self._dlq_producer = self._dlq_producer, None
         for client in (consumer, producer):
             if client is not None:
-                try:
-                    await client.stop()
-                except Exception:
-                    pass
+                await stop_quietly(client)
 
     async def _connect(self) -> None:
         if self._consumer is not None:
@@ -232,7 +229,10 @@ class EventConsumer:
             ("dlq.failed_at", utcnow().isoformat().encode()),
         ]
         # If this fails the offset is not committed and the record comes back after a restart.
-        await self._dlq_producer.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
+        await asyncio.wait_for(
+            self._dlq_producer.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers),
+            2 * self._kafka.request_timeout_ms / 1000 + 5,
+        )
         self.dead_lettered_total += 1
         log.error(
             "event dead-lettered",

@@ -34,6 +34,15 @@ class KafkaConfig:
         )
 
 
+async def stop_quietly(client: object, timeout: float = 5.0) -> None:
+    """Stop an aiokafka client without hanging on a broker that is gone (pending sends are dropped:
+    their outbox rows or uncommitted offsets bring them back)."""
+    try:
+        await asyncio.wait_for(client.stop(), timeout)  # type: ignore[attr-defined]
+    except Exception:
+        pass
+
+
 def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from openrcm_shared.bus.kafka import KafkaConfig, ensure_topics, make_producer
+from openrcm_shared.bus.kafka import KafkaConfig, ensure_topics, make_producer, stop_quietly
 from openrcm_shared.db.tables import outbox_events
 from openrcm_shared.db.types import utcnow
 
@@ -46,10 +46,16 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_seconds)
+        self._publish_timeout = 2 * kafka.request_timeout_ms / 1000 + 5
         self._wakeup = asyncio.Event()
         self._relay_id = f"{client_id}-{uuid.uuid4().hex[:8]}"
         self._producer: AIOKafkaProducer | None = None
         self.published_total = 0
+
+    @property
+    def connected(self) -> bool:
+        """False from a failed publish until the relay has reconnected and re-created its topics."""
+        return self._producer is not None
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows, so they go out without waiting for the poll."""
@@ -103,10 +109,7 @@ class OutboxRelay:
     async def _disconnect(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            try:
-                await producer.stop()
-            except Exception:
-                pass
+            await stop_quietly(producer)
 
     async def publish_batch(self) -> int:
         """Lease, publish and mark one batch; returns how many rows were published."""
@@ -114,10 +117,18 @@ class OutboxRelay:
         rows = await self._lease_batch()
         if not rows:
             return 0
-        futures = [
-            await self._producer.send(row.topic, value=row.envelope.encode(), key=row.message_key.encode()) for row in rows
-        ]
-        results = await asyncio.gather(*futures, return_exceptions=True)
+        try:
+            await self._ensure_topics_still_exist()
+            futures = [
+                await self._producer.send(row.topic, value=row.envelope.encode(), key=row.message_key.encode())
+                for row in rows
+            ]
+            # Bounded: a broker that vanished mid-send (or came back without the topic) can leave
+            # deliveries pending forever. Unconfirmed rows are simply published again later.
+            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self._publish_timeout)
+        except Exception as exc:
+            await self._mark([], [(row.id, exc) for row in rows])
+            raise
         sent = [row.id for row, result in zip(rows, results) if not isinstance(result, BaseException)]
         failed = [(row.id, result) for row, result in zip(rows, results) if isinstance(result, BaseException)]
         await self._mark(sent, failed)
@@ -125,6 +136,15 @@ class OutboxRelay:
         if failed:
             raise RuntimeError(f"{len(failed)} of {len(rows)} outbox events were not published")
         return len(sent)
+
+    async def _ensure_topics_still_exist(self) -> None:
+        """A broker that lost its topics (a memory-only one restarted) may acknowledge sends to a topic
+        it does not have and drop them; one metadata round trip per batch catches that first."""
+        assert self._producer is not None
+        metadata = await self._producer.client.fetch_all_metadata()
+        if not set(self._topics) <= set(metadata.topics()):
+            await ensure_topics(self._kafka, self._topics)
+            await self._producer.client.force_metadata_update()
 
     async def _lease_batch(self) -> list:
         now = utcnow()
