@@ -2,13 +2,12 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 19:34:06.436855
+Create Date: 2026-11-22 20:02:56.800815
 """
 from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 import openrcm_shared.db.types
 from sqlalchemy.dialects import postgresql
 
@@ -26,22 +25,22 @@ def upgrade() -> None:
     sa.Column('encounter_id', sa.Uuid(), nullable=False),
     sa.Column('encounter_revision', sa.Integer(), nullable=False),
     sa.Column('coverage_sequence', sa.String(length=12), nullable=False),
-    sa.Column('patient_control_number', sa.String(length=38), nullable=False),
+    sa.Column('patient_control_number', sa.String(length=20), nullable=False),
     sa.Column('frequency_code', sa.String(length=1), nullable=False),
     sa.Column('original_payer_claim_number', sa.String(length=50), nullable=True),
     sa.Column('payer_id', sa.String(length=80), nullable=False),
     sa.Column('payer_name', sa.String(length=100), nullable=False),
     sa.Column('member_id', sa.String(length=80), nullable=False),
     sa.Column('patient_id', sa.String(length=64), nullable=False),
-    sa.Column('patient', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('patient', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('billing_provider_npi', sa.String(length=10), nullable=False),
     sa.Column('rendering_provider_npi', sa.String(length=10), nullable=True),
     sa.Column('service_date_from', sa.Date(), nullable=False),
     sa.Column('service_date_to', sa.Date(), nullable=False),
-    sa.Column('lines', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('lines', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('total_charge', sa.Numeric(precision=14, scale=2).with_variant(openrcm_shared.db.types._DecimalAsText(length=32), 'sqlite'), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('scrub_findings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('scrub_findings', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('payer_claim_control_number', sa.String(length=50), nullable=True),
     sa.Column('total_paid', sa.Numeric(precision=14, scale=2).with_variant(openrcm_shared.db.types._DecimalAsText(length=32), 'sqlite'), nullable=True),
     sa.Column('patient_responsibility', sa.Numeric(precision=14, scale=2).with_variant(openrcm_shared.db.types._DecimalAsText(length=32), 'sqlite'), nullable=True),
@@ -51,23 +50,29 @@ def upgrade() -> None:
     sa.UniqueConstraint('tenant_id', 'encounter_id', 'encounter_revision', 'coverage_sequence', name=op.f('uq_claims_tenant_id_encounter_id_encounter_revision_coverage_sequence')),
     sa.UniqueConstraint('tenant_id', 'patient_control_number', 'encounter_revision', name=op.f('uq_claims_tenant_id_patient_control_number_encounter_revision'))
     )
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.create_index('ix_claims_tenant_id_created_at', ['tenant_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_claims_tenant_id_patient_id', ['tenant_id', 'patient_id'], unique=False)
+
     op.create_table('claim_denials',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.String(length=64), nullable=False),
+    sa.Column('denial_id', sa.Uuid(), nullable=False),
     sa.Column('claim_id', sa.Uuid(), nullable=False),
     sa.Column('level', sa.String(length=8), nullable=False),
     sa.Column('line_control_number', sa.String(length=60), nullable=True),
     sa.Column('procedure_code', sa.String(length=20), nullable=True),
     sa.Column('category', sa.String(length=40), nullable=False),
-    sa.Column('reason_codes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('remark_codes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('reason_codes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('remark_codes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('recommended_action', sa.String(length=40), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=False),
     sa.Column('denied_amount', sa.Numeric(precision=14, scale=2).with_variant(openrcm_shared.db.types._DecimalAsText(length=32), 'sqlite'), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('received_at', openrcm_shared.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], name=op.f('fk_claim_denials_claim_id_claims')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_denials'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_denials')),
+    sa.UniqueConstraint('tenant_id', 'denial_id', name=op.f('uq_claim_denials_tenant_id_denial_id'))
     )
     with op.batch_alter_table('claim_denials', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_claim_denials_claim_id'), ['claim_id'], unique=False)
@@ -96,7 +101,7 @@ def upgrade() -> None:
     sa.Column('entity_id', sa.String(length=120), nullable=False),
     sa.Column('correlation_id', sa.String(length=128), nullable=True),
     sa.Column('at', openrcm_shared.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -152,5 +157,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_claim_denials_claim_id'))
 
     op.drop_table('claim_denials')
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.drop_index('ix_claims_tenant_id_patient_id')
+        batch_op.drop_index('ix_claims_tenant_id_created_at')
+
     op.drop_table('claims')
     # ### end Alembic commands ###

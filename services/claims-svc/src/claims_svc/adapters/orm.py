@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    BigInteger, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, Uuid,
+)
 
 from openrcm_shared.db import JSONDocument, Money, UTCDateTime
 from openrcm_shared.db.tables import NAMING_CONVENTION
@@ -17,7 +19,7 @@ claims = Table(
     Column("encounter_id", Uuid, nullable=False),
     Column("encounter_revision", Integer, nullable=False),
     Column("coverage_sequence", String(12), nullable=False),
-    Column("patient_control_number", String(38), nullable=False),
+    Column("patient_control_number", String(20), nullable=False),
     Column("frequency_code", String(1), nullable=False),
     Column("original_payer_claim_number", String(50), nullable=True),
     Column("payer_id", String(80), nullable=False),
@@ -40,9 +42,13 @@ claims = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # One claim per coverage per encounter revision, however often EncounterCoded is delivered.
     UniqueConstraint("tenant_id", "encounter_id", "encounter_revision", "coverage_sequence"),
-    # A replacement keeps its original's control number, so the number is unique per revision.
+    # The revisions of one encounter share a control number (the payer sees one claim corrected);
+    # within that, a number is never used twice.
     UniqueConstraint("tenant_id", "patient_control_number", "encounter_revision"),
 )
+# The claim list: a tenant's claims newest first, optionally one patient's.
+Index("ix_claims_tenant_id_created_at", claims.c.tenant_id, claims.c.created_at)
+Index("ix_claims_tenant_id_patient_id", claims.c.tenant_id, claims.c.patient_id)
 
 claim_status_history = Table(
     "claim_status_history",
@@ -62,6 +68,7 @@ claim_denials = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("tenant_id", String(64), nullable=False),
+    Column("denial_id", Uuid, nullable=False),
     Column("claim_id", Uuid, ForeignKey("claims.id"), nullable=False, index=True),
     Column("level", String(8), nullable=False),
     Column("line_control_number", String(60), nullable=True),
@@ -74,4 +81,6 @@ claim_denials = Table(
     Column("denied_amount", Money, nullable=False),
     Column("status", String(20), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    # A denial delivered twice is queued once.
+    UniqueConstraint("tenant_id", "denial_id"),
 )

@@ -1,0 +1,64 @@
+"""claims-svc's HTTP API: tenancy, roles, filters, paging and the audit of reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from claims_svc.application.reactions import when_encounter_coded_create_claim
+from openrcm_devtools.pytest_plugin import auth_headers
+from openrcm_shared.db import audit_log
+
+
+@pytest.fixture
+async def billed(client, wrap, deliver, make_coded, as_role) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Two claims in the test's tenant, one clean and one held by the scrubber, newest first."""
+    for charges in (("125.00", "40.00"), ("125.00", None)):
+        await deliver(when_encounter_coded_create_claim, wrap(make_coded(charges=charges)))
+    return (await client.get("/v1/claims", headers=as_role("biller"))).json()["items"]
+
+
+async def test_another_tenant_sees_nothing_of_ours(client, billed):
+    other = auth_headers("biller", tenants=("someone-else",))
+    response = await client.get(f"/v1/claims/{billed[0]['id']}", headers=other)
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+    assert (await client.get("/v1/claims", headers=other)).json()["items"] == []
+
+
+@pytest.mark.parametrize("role,claims_status,denials_status", [
+    ("biller", 200, 200), ("practice_admin", 200, 200), ("payment_poster", 200, 403), ("coder", 200, 403),
+    ("ehr_integration", 403, 403), ("patient_accounts", 403, 403),
+])
+async def test_each_route_admits_only_its_roles(client, billed, as_role, role, claims_status, denials_status):
+    headers = as_role(role)
+    assert (await client.get("/v1/claims", headers=headers)).status_code == claims_status
+    assert (await client.get(f"/v1/claims/{billed[0]['id']}", headers=headers)).status_code == claims_status
+    denials = await client.get("/v1/denials", headers=headers)
+    assert denials.status_code == denials_status
+    if denials_status == 403:
+        assert denials.headers["content-type"] == "application/problem+json"
+
+
+async def test_no_token_is_401_as_problem_json(client):
+    response = await client.get("/v1/claims")
+    assert response.status_code == 401 and response.headers["content-type"] == "application/problem+json"
+
+
+async def test_filters_and_paging(client, billed, as_role):
+    headers = as_role("biller")
+    held = (await client.get("/v1/claims", params={"status": "scrub_failed"}, headers=headers)).json()["items"]
+    assert [c["status"] for c in held] == ["scrub_failed"]
+    assert len((await client.get("/v1/claims", params={"patient_id": "MRN-1"}, headers=headers)).json()["items"]) == 2
+    assert (await client.get("/v1/claims", params={"patient_id": "MRN-2"}, headers=headers)).json()["items"] == []
+    first = (await client.get("/v1/claims", params={"limit": 1}, headers=headers)).json()
+    second = (await client.get("/v1/claims", params={"limit": 1, "offset": first["next_offset"]}, headers=headers)).json()
+    assert [first["items"][0]["id"], second["items"][0]["id"]] == [c["id"] for c in billed]
+    assert second["next_offset"] is None
+    assert (await client.get("/v1/claims", params={"status": "nonsense"}, headers=headers)).status_code == 422
+
+
+async def test_reads_are_audited(client, billed, as_role, tenant, count):
+    reads = (audit_log.c.tenant_id == tenant, audit_log.c.action.in_(("read", "list")), audit_log.c.actor == "tester")
+    before = await count(audit_log, *reads)
+    await client.get(f"/v1/claims/{billed[0]['id']}", headers=as_role("biller"))
+    await client.get("/v1/denials", headers=as_role("biller"))
+    assert await count(audit_log, *reads) == before + 2
