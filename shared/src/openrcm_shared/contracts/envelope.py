@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from openrcm_shared.observability import current_correlation_id
 
@@ -63,6 +63,8 @@ class EventEnvelope(BaseModel):
     causation_id: str | None = Field(default=None, max_length=128)
     producer: str = Field(min_length=1, max_length=60)
     payload: dict[str, Any]
+    # Known when we built the envelope from the event; otherwise derived from the payload on demand.
+    _aggregate_id: str | None = PrivateAttr(default=None)
 
     @classmethod
     def wrap(
@@ -75,7 +77,7 @@ class EventEnvelope(BaseModel):
         correlation_id: str | None = None,
         occurred_at: datetime | None = None,
     ) -> "EventEnvelope":
-        return cls(
+        envelope = cls(
             event_id=uuid.uuid4(),
             event_type=event.event_type,
             event_version=event.event_version,
@@ -86,6 +88,8 @@ class EventEnvelope(BaseModel):
             producer=producer,
             payload=event.model_dump(mode="json"),
         )
+        envelope._aggregate_id = event.aggregate_id()
+        return envelope
 
     @property
     def contract(self) -> type[EventContract]:
@@ -100,7 +104,8 @@ class EventEnvelope(BaseModel):
 
     @property
     def message_key(self) -> str:
-        return f"{self.tenant_id}:{self.event().aggregate_id()}"
+        aggregate_id = self._aggregate_id if self._aggregate_id is not None else self.event().aggregate_id()
+        return f"{self.tenant_id}:{aggregate_id}"
 
     def event(self) -> EventContract:
         return self.contract.model_validate(self.payload)
