@@ -26,12 +26,16 @@ from openrcm_shared.bus.relay import OutboxRelay
 from openrcm_shared.contracts.envelope import EventContract
 from openrcm_shared.db.engine import create_engine
 from openrcm_shared.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from openrcm_shared.idempotency import purge_expired
 from openrcm_shared.migrations import upgrade_to_head
 from openrcm_shared.observability import CorrelationIdMiddleware, configure_logging
 from openrcm_shared.problems import install_problem_handlers
 from openrcm_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+#: How often each replica deletes expired Idempotency-Keys (they are reusable once expired anyway).
+IDEMPOTENCY_PURGE_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass
@@ -85,7 +89,21 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.definition.name}-outbox-relay"))
         if self.consumer is not None:
             self._tasks.append(asyncio.create_task(self.consumer.run(), name=f"{self.definition.name}-consumer"))
+        self._tasks.append(
+            asyncio.create_task(self._purge_idempotency_keys(), name=f"{self.definition.name}-idempotency-purge")
+        )
         log.info("service started", extra={"version": self.definition.version})
+
+    async def _purge_idempotency_keys(self) -> None:
+        while True:
+            await asyncio.sleep(IDEMPOTENCY_PURGE_INTERVAL_SECONDS)
+            try:
+                async with self.session_factory() as session:
+                    purged = await purge_expired(session)
+                if purged:
+                    log.info("expired idempotency keys purged", extra={"count": purged})
+            except Exception:
+                log.warning("idempotency key purge failed; retrying next interval", exc_info=True)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -168,3 +186,11 @@ async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
 
 #: A fresh unit of work per request; it rolls back unless the use case commits.
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
+
+
+def _unit_of_work_factory(request: Request) -> UnitOfWorkFactory:
+    return get_runtime(request).uow_factory
+
+
+#: For use cases that run several transactions (e.g. bulk intake: one per item).
+UnitOfWorkFactoryDep = Annotated[UnitOfWorkFactory, Depends(_unit_of_work_factory)]

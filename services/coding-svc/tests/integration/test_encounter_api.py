@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from coding_svc.adapters.orm import encounters
-from coding_svc.config import Settings
 from coding_svc.main import create_app
-from openrcm_devtools.pytest_plugin import auth_headers, running_app, service_env
+from openrcm_devtools.pytest_plugin import auth_headers, running_app
 from openrcm_shared.db import audit_log, outbox_events
 
 from openrcm_devtools.samples import encounter as encounter_body
 
 EHR = auth_headers("ehr_integration")
-
-
-@pytest.fixture
-def settings(postgres_url, broker) -> Settings:
-    return Settings(**{k.lower(): v for k, v in service_env(postgres_url, broker.bootstrap_servers).items()})
 
 
 async def _count(app, table) -> int:  # type: ignore[no-untyped-def]
@@ -66,7 +59,7 @@ async def test_bad_input_lists_every_bad_field_and_stores_nothing(settings):
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
         pointers = {e["pointer"] for e in response.json()["errors"]}
-        assert {"/patient/sex", "/billing_provider/npi", "/diagnoses/1", "/coverages/0",
+        assert {"/patient/sex", "/billing_provider/npi", "/diagnoses/1", "/coverages/0/subscriber",
                 "/service_lines/0/procedure_code"} <= pointers
         assert "1234567890" not in response.text  # rejected values are not echoed
         assert await _count(app, encounters) == 0

@@ -1,4 +1,4 @@
-"""Platform tables every service database has: outbox, inbox and audit log.
+"""Platform tables every service database has: outbox, inbox, audit log and idempotency keys.
 
 They live in their own MetaData; each service's Alembic environment targets its own metadata
 plus this one, so the tables are created by the service's migrations.
@@ -6,7 +6,9 @@ plus this one, so the tables are created by the service's migrations.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, Uuid, text
+from sqlalchemy import (
+    BigInteger, CheckConstraint, Column, Index, Integer, MetaData, SmallInteger, String, Table, Text, Uuid, text,
+)
 
 from openrcm_shared.db.types import JSONDocument, UTCDateTime
 
@@ -70,4 +72,23 @@ audit_log = Table(
     Column("correlation_id", String(128), nullable=True),
     Column("at", UTCDateTime, nullable=False),
     Column("details", JSONDocument, nullable=True),
+)
+
+#: Idempotency-Key of REST writes, scoped to tenant + client (the token subject); see
+#: ``openrcm_shared.idempotency``. ``created_at`` is when the current attempt began: it is also the
+#: attempt's fencing token, so a stale attempt that was taken over cannot store its response.
+idempotency_keys = Table(
+    "idempotency_keys",
+    platform_metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("client", String(200), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("response_status", SmallInteger, nullable=True),
+    Column("response_headers", Text, nullable=True),
+    Column("response_body", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    CheckConstraint("status IN ('in_progress', 'completed')", name="status"),
 )

@@ -70,6 +70,18 @@ class UnitOfWork:
             }
         )
 
+    def separate_session(self) -> AsyncSession:
+        """A session outside this unit of work's transaction, for the rare write that must be visible to
+        other requests before this one commits (claiming an Idempotency-Key). Use it before this unit
+        of work touches the database: on SQLite a second writer would wait for the first."""
+        return self._session_factory()
+
+    async def rollback(self) -> None:
+        """Undo the transaction so far, and forget the events and audit entries queued with it, so the
+        use case can start over (e.g. after losing an insert race)."""
+        await self.session.rollback()
+        self._outbox, self._audit = [], []
+
     async def commit(self) -> None:
         if self._outbox:
             await self.session.execute(insert(outbox_events), self._outbox)

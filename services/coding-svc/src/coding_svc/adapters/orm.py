@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, UniqueConstraint, Uuid
+from sqlalchemy import Column, Date, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint, Uuid
 
 from openrcm_shared.db import JSONDocument, UTCDateTime
 from openrcm_shared.db.tables import NAMING_CONVENTION
@@ -26,5 +26,21 @@ encounters = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("coded_at", UTCDateTime, nullable=True),
+    # The document's version: 1 as first received, +1 for each amendment before coding.
+    Column("version", Integer, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("received_by", String(200), nullable=True),
     UniqueConstraint("tenant_id", "source_system", "external_encounter_id"),
+)
+
+#: Documents an amendment superseded (the current one stays in ``encounters``).
+encounter_versions = Table(
+    "encounter_versions",
+    metadata,
+    Column("encounter_id", Uuid, ForeignKey("encounters.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("document", JSONDocument, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=True),
 )

@@ -1,16 +1,21 @@
-"""Use case: an EHR submits an encounter."""
+"""Use case: an EHR submits an encounter (alone, or as one item of a bulk request)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
 from coding_svc import SERVICE_NAME
 from coding_svc.adapters.repository import EncounterRepository
-from coding_svc.domain.encounter import Encounter, EncounterDocument
+from coding_svc.domain.encounter import Encounter, EncounterAlreadyCoded, EncounterDocument, EncounterStatus
+from openrcm_shared import idempotency
 from openrcm_shared.contracts import EventEnvelope
 from openrcm_shared.db import UnitOfWork, utcnow
+from openrcm_shared.idempotency import Claim, StoredResponse
+from openrcm_shared.problems import Conflict
 
 
 @dataclass(frozen=True)
@@ -20,40 +25,106 @@ class SubmitEncounter:
     document: EncounterDocument
 
 
+class IntakeOutcome(StrEnum):
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+    AMENDED = "amended"
+
+
 @dataclass(frozen=True)
 class IntakeResult:
     encounter: Encounter
-    created: bool
+    outcome: IntakeOutcome
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == IntakeOutcome.CREATED
 
 
-async def submit_encounter(uow: UnitOfWork, command: SubmitEncounter) -> IntakeResult:
-    """Store the encounter; when it already carries codes, release it (EncounterCoded via the outbox).
+#: How the entrypoint answers a result; with an Idempotency-Key it is stored with the effect.
+Respond = Callable[[IntakeResult], StoredResponse]
 
-    The same (tenant, source system, external encounter id) returns the stored encounter and
-    stores nothing new, also when two identical requests race.
+
+class EncounterCodedConflict(Conflict):
+    type_slug = "encounter-already-coded"
+    title = "The encounter is already coded and cannot be amended"
+
+    def __init__(self, exc: EncounterAlreadyCoded) -> None:
+        coded_on = exc.coded_at.date().isoformat() if exc.coded_at else "an earlier date"
+        if exc.status == EncounterStatus.REWORK:
+            state = (f"This encounter was coded on {coded_on} as revision {exc.revision} and is now in rework "
+                     "after a coding denial")
+        else:
+            state = f"This encounter was coded on {coded_on} as revision {exc.revision}"
+        super().__init__(
+            f"{state}, so a changed document can no longer amend it. Corrections to a coded encounter are "
+            f"made by the practice's coding team in coding-svc, who release them as revision {exc.revision + 1}; "
+            "billing then sends a replacement claim. Send the change to the coding team instead of resending "
+            "the encounter; a different visit needs its own external_encounter_id.",
+            encounter_id=str(exc.encounter_id), encounter_status=exc.status.value, revision=exc.revision,
+            coded_at=exc.coded_at.isoformat() if exc.coded_at else None,
+        )
+
+
+async def submit_encounter(
+    uow: UnitOfWork, command: SubmitEncounter, *, claim: Claim | None = None, respond: Respond | None = None,
+) -> IntakeResult:
+    """Store a new encounter, amend one not coded yet, or recognise a resend; one transaction.
+
+    Keyed by (tenant, source system, external encounter id): the same document again changes nothing
+    (also when identical requests race: the loser of the insert race starts over and finds the
+    winner's row); a changed one amends the encounter while it awaits coding (the superseded document
+    goes to the version history) and is refused with 409 once it is coded. A document that carries
+    codes is released at once (EncounterCoded via the outbox).
+
+    With an Idempotency-Key ``claim``, ``respond(result)`` is stored in the same transaction.
     """
+    if claim is not None and respond is None:
+        raise ValueError("an Idempotency-Key claim needs a response to store")
+    for attempt in (1, 2):
+        try:
+            result = await _submit_once(uow, command)
+            if claim is not None and respond is not None:
+                await idempotency.complete(uow, claim, respond(result))
+            await uow.commit()
+            return result
+        except IntegrityError:
+            # A concurrent request inserted the same encounter first: start over, it now exists.
+            await uow.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _submit_once(uow: UnitOfWork, command: SubmitEncounter) -> IntakeResult:
     repo = EncounterRepository(uow.session)
     doc = command.document
-    existing = await repo.find_by_external_id(command.tenant_id, doc.source_system, doc.external_encounter_id)
-    if existing is not None:
-        return IntakeResult(existing, created=False)
-
+    # Locked: two amendments of one encounter apply one after the other.
+    existing = await repo.find_by_external_id(command.tenant_id, doc.source_system, doc.external_encounter_id, for_update=True)
     now = utcnow()
-    encounter = Encounter.receive(command.tenant_id, doc)
-    coded = encounter.release(now) if doc.carries_codes else None
-    await repo.add(encounter, now)
+    if existing is None:
+        encounter = Encounter.receive(command.tenant_id, doc, now=now, actor=command.actor)
+        coded = encounter.release(now) if doc.carries_codes else None
+        await repo.add(encounter, now)
+        outcome = IntakeOutcome.CREATED
+    elif existing.is_same_document(doc):
+        encounter, coded, outcome = existing, None, IntakeOutcome.UNCHANGED
+    else:
+        encounter = existing
+        try:
+            superseded = encounter.amend(doc, now=now, actor=command.actor)
+        except EncounterAlreadyCoded as exc:
+            raise EncounterCodedConflict(exc) from None
+        coded = encounter.release(now) if doc.carries_codes else None
+        await repo.add_superseded_version(encounter, superseded, now)
+        await repo.save(encounter, now)
+        outcome = IntakeOutcome.AMENDED
     if coded is not None:
         uow.emit(EventEnvelope.wrap(coded, tenant_id=command.tenant_id, producer=SERVICE_NAME))
     uow.audit(
-        tenant_id=command.tenant_id, actor=command.actor, action="create", entity_type="encounter",
-        entity_id=encounter.id, details={"status": encounter.status.value, "revision": encounter.revision},
+        tenant_id=command.tenant_id, actor=command.actor,
+        action={IntakeOutcome.CREATED: "create", IntakeOutcome.AMENDED: "amend", IntakeOutcome.UNCHANGED: "resend"}[outcome],
+        entity_type="encounter", entity_id=encounter.id,
+        details={"status": encounter.status.value, "revision": encounter.revision, "version": encounter.version},
     )
-    try:
-        await uow.commit()
-    except IntegrityError:
-        await uow.session.rollback()
-        winner = await repo.find_by_external_id(command.tenant_id, doc.source_system, doc.external_encounter_id)
-        if winner is None:
-            raise
-        return IntakeResult(winner, created=False)
-    return IntakeResult(encounter, created=True)
+    return IntakeResult(encounter, outcome)

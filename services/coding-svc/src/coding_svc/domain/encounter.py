@@ -1,10 +1,15 @@
 """The encounter aggregate: what the EHR sent, its coding status and its released revisions.
 
+Two counters, not to be confused: ``version`` counts the documents the EHR sent (an amendment before
+coding is the next version); ``revision`` counts the code sets released to billing (EncounterCoded).
+
 Pure domain code: no FastAPI, SQLAlchemy or Kafka here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,6 +43,14 @@ class ProcedureLine(BaseModel):
     charge: Decimal | None
 
 
+class ClinicalNote(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    author: str
+    text: str
+
+
 class EncounterDocument(BaseModel):
     """What the EHR sent, validated: demographics, coverages, providers, dates and any codes."""
 
@@ -59,10 +72,49 @@ class EncounterDocument(BaseModel):
     lines: tuple[ProcedureLine, ...]
     guarantor: PartyName | None = None
     guarantor_address: Address | None = None
+    notes: tuple[ClinicalNote, ...] = ()
 
     @property
     def carries_codes(self) -> bool:
         return bool(self.diagnoses) and bool(self.lines)
+
+    def fingerprint(self) -> str:
+        """sha256 of the canonical document (every field, notes included; numbers by value, so units
+        "1" and "1.0" are the same): two sends with the same fingerprint are the same encounter."""
+        canonical = json.dumps(
+            self.model_dump(mode="python"), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+            default=_canonical_scalar,
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical_scalar(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class EncounterVersion:
+    """One document the EHR sent for the encounter, and when and by whom it was received."""
+
+    version: int
+    document: EncounterDocument
+    received_at: datetime | None
+    received_by: str | None
+
+
+class EncounterAlreadyCoded(Exception):
+    """A changed document for an encounter whose codes were already released: not an amendment."""
+
+    def __init__(self, encounter: "Encounter") -> None:
+        self.encounter_id = encounter.id
+        self.status = encounter.status
+        self.revision = encounter.revision
+        self.coded_at = encounter.coded_at
+        super().__init__(f"encounter {encounter.id} is {encounter.status.value} (revision {encounter.revision})")
 
 
 @dataclass
@@ -74,10 +126,40 @@ class Encounter:
     revision: int = 0
     coded_at: datetime | None = None
     rework_reasons: list[dict[str, Any]] = field(default_factory=list)
+    version: int = 1
+    received_at: datetime | None = None
+    received_by: str | None = None
 
     @classmethod
-    def receive(cls, tenant_id: str, document: EncounterDocument) -> "Encounter":
-        return cls(id=uuid.uuid4(), tenant_id=tenant_id, document=document, status=EncounterStatus.AWAITING_CODING)
+    def receive(
+        cls, tenant_id: str, document: EncounterDocument, *, now: datetime | None = None, actor: str | None = None
+    ) -> "Encounter":
+        return cls(
+            id=uuid.uuid4(), tenant_id=tenant_id, document=document, status=EncounterStatus.AWAITING_CODING,
+            received_at=now, received_by=actor,
+        )
+
+    @property
+    def current_version(self) -> EncounterVersion:
+        return EncounterVersion(self.version, self.document, self.received_at, self.received_by)
+
+    def is_same_document(self, document: EncounterDocument) -> bool:
+        return self.document.fingerprint() == document.fingerprint()
+
+    def amend(self, document: EncounterDocument, *, now: datetime, actor: str) -> EncounterVersion:
+        """Replace the document of an encounter not coded yet; returns the superseded version.
+
+        Once codes were released (coded, or in rework after a denial) the EHR can no longer change
+        what was billed: corrections are the coding department's, as a new revision.
+        """
+        if self.status != EncounterStatus.AWAITING_CODING:
+            raise EncounterAlreadyCoded(self)
+        superseded = self.current_version
+        self.document = document
+        self.version += 1
+        self.received_at = now
+        self.received_by = actor
+        return superseded
 
     def release(self, now: datetime) -> EncounterCoded:
         """Release the codes to billing: the next revision, as the EncounterCoded event."""

@@ -1,52 +1,184 @@
 from __future__ import annotations
 
+import logging
 import uuid
+from collections import Counter
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
 
-from coding_svc.application.intake import SubmitEncounter, submit_encounter
-from coding_svc.application.queries import get_encounter, list_encounters
+from coding_svc.application.intake import (
+    EncounterCodedConflict, IntakeOutcome, IntakeResult, SubmitEncounter, submit_encounter,
+)
+from coding_svc.application.queries import get_encounter, get_encounter_versions, list_encounters
 from coding_svc.domain.encounter import EncounterStatus
-from coding_svc.domain.intake_rules import cross_field_problems
-from coding_svc.entrypoints.api.schemas import EncounterIn, EncounterOut
+from coding_svc.entrypoints.api.schemas import (
+    BulkEncountersIn, BulkEncountersOut, BulkItemResult, EncounterIn, EncounterOut, EncounterVersionOut,
+    EncounterVersionsOut,
+)
+from coding_svc.entrypoints.api.validation import IntakeRoute, document_or_problems, invalid, validate_encounter
+from openrcm_shared import idempotency
 from openrcm_shared.auth import Role, TenantContext, require_roles
+from openrcm_shared.db import UnitOfWorkFactory
+from openrcm_shared.idempotency import IdempotencyKeyHeader, Replay, StoredResponse, idempotent_request
 from openrcm_shared.pagination import Page, PageParamsDep
-from openrcm_shared.problems import InvalidInput
-from openrcm_shared.runtime import UnitOfWorkDep
+from openrcm_shared.runtime import UnitOfWorkDep, UnitOfWorkFactoryDep
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["encounters"])
+#: Intake routes report schema errors and cross-field problems together (see validation.py).
+intake = APIRouter(route_class=IntakeRoute)  # included into ``router`` below, which adds /v1
 
 CanSubmit = Annotated[TenantContext, Depends(require_roles(Role.EHR_INTEGRATION, Role.CODER, Role.PRACTICE_ADMIN))]
+CanSubmitBulk = Annotated[TenantContext, Depends(require_roles(Role.EHR_INTEGRATION, Role.PRACTICE_ADMIN))]
 CanRead = Annotated[
     TenantContext,
     Depends(require_roles(Role.CODER, Role.CODING_AUDITOR, Role.EHR_INTEGRATION, Role.BILLER, Role.PRACTICE_ADMIN)),
 ]
 
+_PROBLEM = {"content": {"application/problem+json": {}}}
 
-@router.post(
+
+def _answer(result: IntakeResult) -> StoredResponse:
+    code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    return StoredResponse(
+        code, EncounterOut.of(result.encounter).model_dump(mode="json"),
+        {"Location": f"/v1/encounters/{result.encounter.id}"},
+    )
+
+
+@intake.post(
     "/encounters",
     response_model=EncounterOut,
     status_code=status.HTTP_201_CREATED,
     summary="Submit an encounter from an EHR",
-    responses={200: {"description": "Already received (same source system and external id): the stored encounter."}},
+    description="Idempotent by (source_system, external_encounter_id): the same document again answers 200 "
+    "with the stored encounter; a changed document amends an encounter awaiting coding (200, `version` + 1, "
+    "history under /versions) and is refused with 409 once it is coded. With an `Idempotency-Key` the first "
+    "response is replayed for 24 h (header `Idempotent-Replayed: true`).",
+    responses={
+        200: {"description": "Already received: unchanged, or amended before coding. The stored encounter."},
+        409: {"description": "Already coded (changed document), or the same Idempotency-Key is still in progress.", **_PROBLEM},
+        422: {"description": "Invalid fields, or an Idempotency-Key reused with a different body.", **_PROBLEM},
+    },
 )
-async def post_encounter(body: EncounterIn, ctx: CanSubmit, uow: UnitOfWorkDep, response: Response) -> EncounterOut:
-    document = body.to_document()
-    problems = cross_field_problems(document, date.today())
-    if problems:
-        raise InvalidInput(f"{len(problems)} field(s) are invalid; see `errors`.", errors=problems)
-    result = await submit_encounter(uow, SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document))
-    response.headers["Location"] = f"/v1/encounters/{result.encounter.id}"
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-    return EncounterOut.of(result.encounter)
+async def post_encounter(
+    body: EncounterIn, ctx: CanSubmit, uow: UnitOfWorkDep, request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    document, problems = document_or_problems(body, date.today())
+    if document is None:
+        raise invalid(problems)  # before claiming the key: validation failures are never stored
+    key = await idempotent_request(request, tenant_id=ctx.tenant_id, client=ctx.actor, key=idempotency_key)
+    claim = None
+    if key is not None:
+        outcome = await idempotency.begin(uow, key)
+        if isinstance(outcome, Replay):
+            return outcome.to_response()
+        claim = outcome
+    async with idempotency.released_on_failure(uow, claim):
+        result = await submit_encounter(
+            uow, SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document),
+            claim=claim, respond=_answer,
+        )
+    return _answer(result).to_response()
+
+
+@intake.post(
+    "/encounters:bulk",
+    response_model=BulkEncountersOut,
+    summary="Submit up to 1,000 encounters, with a result per item",
+    description="Each item is validated on its own and stored in its own transaction, exactly as "
+    "POST /v1/encounters would: a bad or conflicting item never affects the others. The answer is 200 "
+    "with a result per item (`created`, `unchanged`, `amended`, `invalid` with `errors` pointing into the "
+    "item, `conflict` with `detail`, or `failed` if the service failed part-way: retrying those items is "
+    "safe). An `Idempotency-Key` replays the whole answer.",
+    responses={422: {"description": "Not a list of 1 to 1,000 encounters.", **_PROBLEM}},
+)
+async def post_encounters_bulk(
+    body: BulkEncountersIn, ctx: CanSubmitBulk, uows: UnitOfWorkFactoryDep, request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    key = await idempotent_request(request, tenant_id=ctx.tenant_id, client=ctx.actor, key=idempotency_key)
+    async with uows() as outer:
+        claim = None
+        if key is not None:
+            outcome = await idempotency.begin(outer, key)
+            if isinstance(outcome, Replay):
+                return outcome.to_response()
+            claim = outcome
+        async with idempotency.released_on_failure(outer, claim):
+            results = await _submit_each(uows, ctx, body.encounters)
+            answer = StoredResponse(
+                status.HTTP_200_OK,
+                BulkEncountersOut(results=results, counts=dict(Counter(r.status for r in results)))
+                .model_dump(mode="json", exclude_none=True),
+            )
+            if claim is not None:
+                if any(r.status == "failed" for r in results):
+                    await idempotency.release(outer, claim)  # a retry must try those items again
+                else:
+                    await idempotency.complete(outer, claim, answer)
+                    await outer.commit()
+    return answer.to_response()
+
+
+async def _submit_each(uows: UnitOfWorkFactory, ctx: TenantContext, items: list[object]) -> list[BulkItemResult]:
+    today = date.today()
+    results: list[BulkItemResult] = []
+    for index, raw in enumerate(items):
+        document, problems = validate_encounter(raw, today)
+        if document is None:
+            results.append(BulkItemResult(
+                index=index, status="invalid", errors=problems,
+                detail=f"{len(problems)} field(s) are invalid; see `errors`.",
+            ))
+            continue
+        try:
+            async with uows() as uow:
+                result = await submit_encounter(
+                    uow, SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document)
+                )
+        except EncounterCodedConflict as exc:
+            results.append(BulkItemResult(
+                index=index, status="conflict", encounter_id=exc.extensions["encounter_id"], detail=exc.detail,
+            ))
+            continue
+        except Exception:
+            # Items before this one are stored; stop here rather than fail each remaining item alike.
+            log.exception("bulk intake item failed", extra={"index": index})
+            results.append(BulkItemResult(index=index, status="failed", detail="The service failed storing this item; retry it."))
+            results.extend(
+                BulkItemResult(index=rest, status="failed", detail="Not attempted after an earlier item failed; retry it.")
+                for rest in range(index + 1, len(items))
+            )
+            break
+        outcome = {IntakeOutcome.CREATED: "created", IntakeOutcome.UNCHANGED: "unchanged", IntakeOutcome.AMENDED: "amended"}
+        results.append(BulkItemResult(
+            index=index, status=outcome[result.outcome], encounter_id=result.encounter.id,  # type: ignore[arg-type]
+            version=result.encounter.version,
+        ))
+    return results
 
 
 @router.get("/encounters/{encounter_id}", response_model=EncounterOut, summary="One encounter")
 async def get_one(encounter_id: uuid.UUID, ctx: CanRead, uow: UnitOfWorkDep) -> EncounterOut:
     return EncounterOut.of(await get_encounter(uow, tenant_id=ctx.tenant_id, actor=ctx.actor, encounter_id=encounter_id))
+
+
+@router.get(
+    "/encounters/{encounter_id}/versions", response_model=EncounterVersionsOut,
+    summary="Every document the EHR sent for an encounter, oldest first",
+)
+async def get_versions(encounter_id: uuid.UUID, ctx: CanRead, uow: UnitOfWorkDep) -> EncounterVersionsOut:
+    encounter, versions = await get_encounter_versions(uow, tenant_id=ctx.tenant_id, actor=ctx.actor, encounter_id=encounter_id)
+    return EncounterVersionsOut(
+        encounter_id=encounter.id,
+        versions=[EncounterVersionOut.of(v, current=v.version == encounter.version) for v in versions],
+    )
 
 
 @router.get("/encounters", response_model=Page[EncounterOut], summary="Encounters, newest first")
@@ -62,3 +194,6 @@ async def get_many(
         limit=page.limit + 1, offset=page.offset,
     )
     return Page.of([EncounterOut.of(e) for e in found], page)
+
+
+router.include_router(intake)

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from coding_svc.domain.encounter import Encounter, EncounterDocument, ProcedureLine
+from coding_svc.domain.encounter import ClinicalNote, Encounter, EncounterDocument, EncounterVersion, ProcedureLine
 from openrcm_shared.contracts import Address, Coverage, PartyName, Patient, Provider, Subscriber
 from openrcm_shared.identifiers import (
     icd10_format_is_valid, modifier_format_is_valid, normalize_icd10, npi_is_valid, procedure_code_system,
@@ -96,13 +96,18 @@ class CoverageIn(_In):
         description="X12 code: 18 self, 01 spouse, 19 child, 20 employee, 21 unknown, 39 organ donor, "
         "40 cadaver donor, 53 life partner, G8 other."
     )
-    subscriber: SubscriberIn | None = Field(default=None, description="Required unless the patient is the subscriber (18).")
+    subscriber: SubscriberIn | None = Field(
+        default=None, validate_default=True, description="Required unless the patient is the subscriber (18)."
+    )
 
-    @model_validator(mode="after")
-    def _subscriber_needed(self) -> "CoverageIn":
-        if self.relationship_to_subscriber != "18" and self.subscriber is None:
-            raise ValueError("subscriber is required when the patient is not the subscriber")
-        return self
+    @field_validator("subscriber", mode="after")
+    @classmethod
+    def _subscriber_needed(cls, subscriber: SubscriberIn | None, info: ValidationInfo) -> SubscriberIn | None:
+        # Reported at /coverages/N/subscriber; skipped when the relationship code itself is bad.
+        relationship = info.data.get("relationship_to_subscriber")
+        if subscriber is None and relationship is not None and relationship != "18":
+            raise ValueError("is required when the patient is not the subscriber (relationship other than 18)")
+        return subscriber
 
 
 class ProviderIn(_In):
@@ -172,6 +177,7 @@ class EncounterIn(_In):
             service_date_to=date_to,
             prior_authorization_number=self.prior_authorization_number,
             diagnoses=tuple(self.diagnoses),
+            notes=tuple(ClinicalNote(type=n.type, author=n.author, text=n.text) for n in self.notes),
             lines=tuple(
                 ProcedureLine(
                     procedure_code=line.procedure_code,
@@ -202,7 +208,8 @@ class EncounterIn(_In):
 class EncounterOut(BaseModel):
     id: uuid.UUID
     status: str
-    revision: int
+    revision: int = Field(description="Code sets released to billing (EncounterCoded); 0 until coded.")
+    version: int = Field(description="Documents received from the EHR: 1, plus one per amendment before coding.")
     coded_at: datetime | None
     source_system: str
     external_encounter_id: str
@@ -221,10 +228,62 @@ class EncounterOut(BaseModel):
     def of(cls, encounter: Encounter) -> "EncounterOut":
         doc = encounter.document
         return cls(
-            id=encounter.id, status=encounter.status.value, revision=encounter.revision, coded_at=encounter.coded_at,
+            id=encounter.id, status=encounter.status.value, revision=encounter.revision, version=encounter.version,
+            coded_at=encounter.coded_at,
             source_system=doc.source_system, external_encounter_id=doc.external_encounter_id, patient=doc.patient,
             coverages=list(doc.coverages), billing_provider=doc.billing_provider,
             rendering_provider=doc.rendering_provider, place_of_service=doc.place_of_service,
             service_date_from=doc.service_date_from, service_date_to=doc.service_date_to,
             diagnoses=list(doc.diagnoses), service_lines=list(doc.lines), rework_reasons=encounter.rework_reasons,
         )
+
+
+class EncounterVersionOut(BaseModel):
+    version: int
+    current: bool
+    received_at: datetime | None
+    received_by: str | None = Field(description="The token subject that sent this version.")
+    document: EncounterDocument
+
+    @classmethod
+    def of(cls, version: EncounterVersion, *, current: bool) -> "EncounterVersionOut":
+        return cls(version=version.version, current=current, received_at=version.received_at,
+                   received_by=version.received_by, document=version.document)
+
+
+class EncounterVersionsOut(BaseModel):
+    encounter_id: uuid.UUID
+    versions: list[EncounterVersionOut] = Field(description="Oldest first; the last is the current document.")
+
+
+MAX_BULK_ITEMS = 1000
+
+
+class BulkEncountersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    encounters: list[Any] = Field(
+        min_length=1, max_length=MAX_BULK_ITEMS,
+        description=f"Up to {MAX_BULK_ITEMS} encounters, each shaped like the body of POST /v1/encounters. "
+        "Each is validated and stored on its own.",
+        json_schema_extra={"items": {"$ref": "#/components/schemas/EncounterIn"}},
+    )
+
+
+BulkItemStatus = Literal["created", "unchanged", "amended", "invalid", "conflict", "failed"]
+
+
+class BulkItemResult(BaseModel):
+    index: int = Field(description="Position of the item in the request, from 0.")
+    status: BulkItemStatus
+    encounter_id: uuid.UUID | None = None
+    version: int | None = None
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="For invalid items: problems with JSON pointers relative to the item."
+    )
+
+
+class BulkEncountersOut(BaseModel):
+    results: list[BulkItemResult]
+    counts: dict[str, int] = Field(description="How many items ended in each status.")
