@@ -1,0 +1,1 @@
+"""Coding edits: one module per edit family, run together by ``engine``."""
