@@ -2,16 +2,15 @@
 
 from pathlib import Path
 
-from openrcm_devtools.config_table import render
+from openrcm_devtools.config_table import END, START, render
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_configuration_table_is_current():
     text = README.read_text()
-    start, end = "<!-- config-table:start -->\n", "\n<!-- config-table:end -->"
-    current = text[text.index(start) + len(start): text.index(end)]
-    assert current == render(), "run `.venv/bin/python -m openrcm_devtools.config_table` and paste it into README.md"
+    current = text[text.index(START) + len(START): text.index(END)]
+    assert current == render(), "run `.venv/bin/python -m openrcm_devtools.config_table --write`"
 
 
 def test_readme_opens_with_the_two_commands():

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 _ICD10CM = re.compile(r"^[A-Z][0-9][0-9A-Z](?:[0-9A-Z]{1,4})?$")
-_CPT = re.compile(r"^(?:\d{4}[0-9FTU]|\d{5})$")  # Category I (5 digits), II (####F), III (####T), PLA (####U)
+# CPT: Category I (5 digits; ####A vaccine administration codes are Category I too), Category II (####F),
+# Category III (####T), Proprietary Laboratory Analyses (####U), multianalyte assay administrative codes (####M).
+_CPT = re.compile(r"^\d{4}[0-9AFMTU]$")
+_CPT_KIND = {"F": "II", "T": "III", "U": "PLA", "M": "MAAA", "A": "I"}
 _HCPCS = re.compile(r"^[A-CEGHJ-MP-V]\d{4}$")
 _MODIFIER = re.compile(r"^[0-9A-Z]{2}$")
 
@@ -41,6 +44,13 @@ def procedure_code_system(code: str) -> str | None:
     if _HCPCS.match(code):
         return "HCPCS"
     return None
+
+
+def cpt_category(code: str) -> str | None:
+    """The CPT category a code's shape puts it in: 'I', 'II', 'III', 'PLA' or 'MAAA'; None if not CPT-shaped."""
+    if not _CPT.match(code):
+        return None
+    return _CPT_KIND.get(code[-1], "I")
 
 
 def modifier_format_is_valid(modifier: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,9 @@ class ServiceDefinition:
     produces: Sequence[type[EventContract]] = ()
     handlers: Mapping[type[EventContract], EventHandler] = field(default_factory=dict)
     description: str = ""
+    #: Run once at start-up with the service's settings, in a worker thread, before the service starts
+    #: its tasks: e.g. loading reference data so that the first request does not pay for it.
+    startup: Sequence[Callable[[ServiceSettings], object]] = ()
 
 
 class ServiceRuntime:
@@ -86,6 +89,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         if self.settings.run_migrations_on_startup:
             await asyncio.to_thread(upgrade_to_head, self.definition.migrations_dir, self.settings.database_url)
+        for hook in self.definition.startup:
+            await asyncio.to_thread(hook, self.settings)
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.definition.name}-outbox-relay"))
         if self.consumer is not None:
             self._tasks.append(asyncio.create_task(self.consumer.run(), name=f"{self.definition.name}-consumer"))

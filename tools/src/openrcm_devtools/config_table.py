@@ -8,6 +8,8 @@ A test checks that README.md holds exactly this table, so the docs cannot drift 
 from __future__ import annotations
 
 import importlib
+import sys
+from pathlib import Path
 
 from openrcm_devtools.processes import SERVICES
 
@@ -40,5 +42,19 @@ def render() -> str:
     return "\n".join(lines)
 
 
+START, END = "<!-- config-table:start -->\n", "\n<!-- config-table:end -->"
+
+
+def write_readme(readme: Path) -> None:
+    """Replace the table between the README's markers with the current one."""
+    text = readme.read_text()
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(head + START + render() + END + tail)
+
+
 if __name__ == "__main__":
-    print(render())
+    if "--write" in sys.argv[1:]:
+        write_readme(Path(__file__).resolve().parents[3] / "README.md")
+    else:
+        print(render())

@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from coding_svc import SERVICE_NAME
 from coding_svc.config import Settings, get_settings
+from coding_svc.adapters.reference import warm_up
+from coding_svc.entrypoints.api import code_sets
 from coding_svc.entrypoints.api.routes import router
 from coding_svc.entrypoints.consumer import HANDLERS
 from openrcm_shared.contracts import EncounterCoded
@@ -18,9 +20,10 @@ DEFINITION = ServiceDefinition(
     version="0.1.0",
     description="Encounters from EHRs, coding, coding edits. Emits EncounterCoded.",
     migrations_dir=MIGRATIONS_DIR,
-    routers=[router],
+    routers=[router, code_sets.router],
     produces=[EncounterCoded],
     handlers=HANDLERS,
+    startup=[warm_up],
 )
 
 

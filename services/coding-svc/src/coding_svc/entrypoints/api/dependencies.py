@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from coding_svc.adapters.reference import edit_engine
+from coding_svc.adapters.reference import CodingReference, coding_reference
 from coding_svc.domain.edits.engine import EditEngine
+from openrcm_shared.runtime import get_runtime
 
-#: The edit families with their reference data (loaded once per process).
-EditEngineDep = Annotated[EditEngine, Depends(edit_engine)]
+
+async def _reference(request: Request) -> CodingReference:
+    # Loaded at start-up (see main.py); the thread only matters if a request comes first.
+    return await asyncio.to_thread(coding_reference, get_runtime(request).settings)
+
+
+async def _edit_engine(reference: Annotated[CodingReference, Depends(_reference)]) -> EditEngine:
+    return reference.edit_engine()
+
+
+#: ICD-10-CM and the CMS tables (loaded once per process).
+CodingReferenceDep = Annotated[CodingReference, Depends(_reference)]
+#: The edit families with their reference data.
+EditEngineDep = Annotated[EditEngine, Depends(_edit_engine)]
