@@ -131,3 +131,17 @@ def claim_submitted_event(pcn: str = "PCN1", charge: str = "10.00"):  # type: ig
                                     units=Decimal(1), charge=Decimal(charge), service_date=dos)],
         submitted_at=datetime.now(timezone.utc),
     )
+
+
+def billing_policy(**changes: Any) -> dict[str, Any]:
+    """A patient-billing policy for PUT /v1/policy (patient-billing-svc); ``changes`` override fields."""
+    policy: dict[str, Any] = {
+        "statement_cycle_days": [1], "minimum_statement_balance": "5.00", "payment_due_days": 21,
+        "reminder_after_days": 30, "final_notice_after_days": 30, "collections_after_days": 30,
+        "self_pay_discount_percent": "0", "small_balance_write_off_below": "0.00", "missed_installments_allowed": 1,
+        "installment_grace_days": 10,
+        "how_to_pay": {"practice_name": "Springfield Family Practice", "online_url": "https://pay.example.test",
+                       "phone": "555-0100", "mail_to": ["PO Box 1", "Springfield, IL 62701"]},
+    }
+    policy.update(changes)
+    return policy

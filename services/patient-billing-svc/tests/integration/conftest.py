@@ -6,18 +6,29 @@ directory named ``tests``, so a ``tests`` package here would clash with another 
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
-from openrcm_devtools.pytest_plugin import service_env
+from openrcm_devtools.pytest_plugin import auth_headers, running_app, service_env
 from openrcm_shared.contracts import (
     Address, CodedServiceLine, Coverage, Diagnosis, EncounterCoded, EventEnvelope, PartyName, Patient,
     PatientResponsibility, PayerRef, PaymentInfo, Provider, RemitReceived, Subscriber,
 )
+from openrcm_shared.db import outbox_events
+from patient_billing_svc.clock import FixedClock
 from patient_billing_svc.config import Settings
+from patient_billing_svc.entrypoints.consumer import HANDLERS
+from patient_billing_svc.main import create_app
 
 VALID_NPI = "1234567893"
 PAYER = PayerRef(payer_id="ACME01", name="Acme Health")
@@ -48,6 +59,82 @@ def events(tenant) -> "EventFactory":
     return EventFactory(tenant)
 
 
+@pytest.fixture
+def clock() -> FixedClock:
+    """The app's clock: tests move ``clock.day`` instead of sleeping."""
+    return FixedClock(date.today())
+
+
+@pytest.fixture
+def app(settings, clock) -> FastAPI:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(app) as client:
+        yield client
+        await _outbox_drained(app)
+
+
+async def _outbox_drained(app: FastAPI, within: float = 10.0) -> None:
+    """Let the relay publish what the test emitted before the app stops.
+
+    On Python 3.11 ``asyncio.wait_for`` swallows a cancellation that arrives together with the
+    relay's wake-up (a commit that emitted events just before shutdown), and the relay task then
+    never ends (shared/bus/relay.py; reported). Stopping with an empty outbox avoids that race.
+    """
+    deadline = asyncio.get_running_loop().time() + within
+    while await app.state.runtime.relay.pending_count() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def staff(tenant) -> Callable[..., dict[str, str]]:
+    """``staff(role="patient_accounts", tenant=<the test's tenant>)``: auth headers."""
+
+    def headers(role: str = "patient_accounts", tenant_id: str | None = None) -> dict[str, str]:
+        return auth_headers(role, tenants=(tenant_id or tenant,))
+
+    return headers
+
+
+@pytest.fixture
+def deliver(app) -> Callable[[EventEnvelope], Awaitable[None]]:
+    """Run an event's handler as the consumer would, in a unit of work of its own."""
+
+    async def run(envelope: EventEnvelope) -> None:
+        async with app.state.runtime.uow_factory() as uow:
+            await HANDLERS[envelope.contract](uow, envelope)
+
+    return run
+
+
+@pytest.fixture
+def emitted(app) -> Callable[[str], Awaitable[list[dict[str, Any]]]]:
+    """``await emitted("StatementIssued")``: payloads of that event type in the outbox, oldest first."""
+
+    async def payloads(event_type: str) -> list[dict[str, Any]]:
+        async with app.state.runtime.session_factory() as session:
+            rows = (await session.scalars(select(outbox_events.c.envelope).order_by(outbox_events.c.id))).all()
+        envelopes = [json.loads(row) for row in rows]
+        return [e["payload"] for e in envelopes if e["event_type"] == event_type]
+
+    return payloads
+
+
+@pytest.fixture
+def count(app) -> Callable[..., Awaitable[int]]:
+    """``await count(table, *where)``: rows in one of the service's tables."""
+
+    async def count_rows(table: Any, *where: Any) -> int:
+        async with app.state.runtime.session_factory() as session:
+            return int(await session.scalar(select(func.count()).select_from(table).where(*where)))
+
+    return count_rows
+
+
 class EventFactory:
     """EncounterCoded and RemitReceived envelopes of one tenant, as coding-svc and payments-svc send them."""
 
@@ -56,9 +143,11 @@ class EventFactory:
 
     def encounter_coded(
         self, patient_id: str, *, insured: bool = True, charges: tuple[str, ...] = ("125.00", "40.00"),
-        guarantor: PartyName | None = None,
+        guarantor: PartyName | None = None, on: date | None = None,
     ) -> EventEnvelope:
-        dos = date.today() - timedelta(days=3)
+        """``on``: the day the event happened (a self-pay charge is posted that day); default today."""
+        on = on or date.today()
+        dos = on - timedelta(days=3)
         patient = Patient(
             patient_id=patient_id, name=PartyName(last="Doe", first="Jane"), date_of_birth=date(1980, 4, 2), sex="F",
             address=Address(line1="1 Main St", city="Springfield", state="IL", postal_code="62701"),
@@ -78,13 +167,13 @@ class EventFactory:
                                  diagnosis_pointers=[1], service_date=dos, charge=Decimal(charge))
                 for n, charge in enumerate(charges, start=1)
             ],
-            coded_at=datetime.now(timezone.utc),
+            coded_at=_at(on),
         )
-        return EventEnvelope.wrap(event, tenant_id=self.tenant_id, producer="coding-svc")
+        return EventEnvelope.wrap(event, tenant_id=self.tenant_id, producer="coding-svc", occurred_at=_at(on))
 
     def remit_received(
         self, encounter: EventEnvelope, *, deductible: str = "0", coinsurance: str = "0", copay: str = "0",
-        other: str = "0", outcome: str = "paid", reverses: EventEnvelope | None = None,
+        other: str = "0", outcome: str = "paid", reverses: EventEnvelope | None = None, on: date | None = None,
     ) -> EventEnvelope:
         """The payer's answer on the encounter's claim; ``reverses`` makes it the reversal of that remit."""
         coded = encounter.payload_as(EncounterCoded)
@@ -103,10 +192,11 @@ class EventFactory:
             claim_status_code="22" if outcome == "reversed" else "1", outcome=outcome,
             total_charge=total_charge, total_paid=paid, patient_responsibility=PatientResponsibility(**parts),
             payment=PaymentInfo(trace_number=unique("TRN"), method="CHK", amount=paid),
-            adjudicated_on=date.today(),
+            adjudicated_on=on or date.today(),
             reverses_remit_claim_id=reversed_remit.remit_claim_id if reversed_remit else None,
         )
-        return EventEnvelope.wrap(event, tenant_id=self.tenant_id, producer="payments-svc")
+        return EventEnvelope.wrap(event, tenant_id=self.tenant_id, producer="payments-svc",
+                                  occurred_at=_at(on or date.today()))
 
     @staticmethod
     def redelivered(envelope: EventEnvelope) -> EventEnvelope:
@@ -115,3 +205,10 @@ class EventFactory:
             envelope.event(), tenant_id=envelope.tenant_id, producer=envelope.producer,
             occurred_at=envelope.occurred_at,
         )
+
+
+def _at(day: date) -> datetime:
+    """Noon UTC of ``day``, or now when it is today (so that a later revision is coded later)."""
+    if day == date.today():
+        return datetime.now(timezone.utc)
+    return datetime.combine(day, time(12, 0), tzinfo=timezone.utc)

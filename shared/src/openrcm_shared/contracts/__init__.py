@@ -6,10 +6,12 @@ from openrcm_shared.contracts.events import (
     EncounterCoded, PartyName, Patient, PatientResponsibility, PaymentInfo, PayerRef, Provider,
     RemitLine, RemitReceived, SubmittedServiceLine, Subscriber,
 )
+from openrcm_shared.contracts.patient_billing import PatientPaymentReceived, PaymentApplication, StatementIssued
 
 __all__ = [
     "EventContract", "EventEnvelope", "event_contracts", "contract_for", "Address", "Adjustment",
     "ClaimSubmitted", "CodedServiceLine", "Coverage", "DenialRaised", "Diagnosis", "EncounterCoded",
     "PartyName", "Patient", "PatientResponsibility", "PaymentInfo", "PayerRef", "Provider", "RemitLine",
     "RemitReceived", "SubmittedServiceLine", "Subscriber",
+    "PatientPaymentReceived", "PaymentApplication", "StatementIssued",
 ]

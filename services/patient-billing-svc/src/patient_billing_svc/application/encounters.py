@@ -1,7 +1,7 @@
 """Reaction: a coded encounter opens (or updates) the patient's account and visit.
 
-A self-pay visit is charged to the patient at once; an insured one waits for the payer's answer
-and meanwhile shows as insurance pending.
+A self-pay visit is charged to the patient at once, less the tenant's self-pay discount; an
+insured one waits for the payer's answer and meanwhile shows as insurance pending.
 """
 
 from __future__ import annotations
@@ -12,20 +12,16 @@ from decimal import Decimal
 from openrcm_shared.contracts import EncounterCoded, EventEnvelope
 from openrcm_shared.db import UnitOfWork, utcnow
 from patient_billing_svc import SERVICE_NAME
-from patient_billing_svc.adapters.repository import LedgerRepository, VisitRepository
-from patient_billing_svc.application.accounts import account_for_patient
+from patient_billing_svc.adapters.repository import PolicyRepository, VisitRepository
+from patient_billing_svc.application.accounts import AccountBook, account_for_patient
 from patient_billing_svc.domain.account import Guarantor
 from patient_billing_svc.domain.ledger import ZERO, money
-from patient_billing_svc.domain.self_pay import CHARGES_AS_BILLED, SelfPayPricing
 from patient_billing_svc.domain.visit import Visit, VisitStatus
 
 log = logging.getLogger(__name__)
 
 
-async def when_encounter_coded_post_to_account(
-    uow: UnitOfWork, envelope: EventEnvelope, pricing: SelfPayPricing = CHARGES_AS_BILLED
-) -> None:
-    """``pricing`` is where the tenant's self-pay policy will plug in; today charges are as billed."""
+async def when_encounter_coded_post_to_account(uow: UnitOfWork, envelope: EventEnvelope) -> None:
     coded = envelope.payload_as(EncounterCoded)
     tenant_id, now = envelope.tenant_id, utcnow()
     account = await account_for_patient(
@@ -56,19 +52,24 @@ async def when_encounter_coded_post_to_account(
         await uow.commit()  # the guarantor may still have changed
         return
 
-    ledgers = LedgerRepository(uow.session)
-    ledger = await ledgers.load(tenant_id, visit.account_id)
+    book = await AccountBook.of(uow, account)
+    ledger = book.ledger
     posted_on = envelope.occurred_at.date()
-    # A recoded encounter replaces the charge of its earlier revision (reversed, never edited).
+    # A recoded encounter replaces the charge (and discount) of its earlier revision (reversed, never edited).
     for charge in ledger.open_charges(visit.id):
         ledger.reverse(charge, on=posted_on, source_event_id=envelope.event_id)
     if visit.status is VisitStatus.SELF_PAY:
         ledger.post_patient_charge(
             visit_id=visit.id, encounter_id=visit.encounter_id, revision=visit.revision,
-            amount=pricing.patient_charge(billed), on=posted_on, source_event_id=envelope.event_id,
+            amount=billed, on=posted_on, source_event_id=envelope.event_id,
+        )
+        policy = await PolicyRepository(uow.session).get(tenant_id)
+        ledger.post_self_pay_discount(
+            visit_id=visit.id, encounter_id=visit.encounter_id, revision=visit.revision,
+            amount=policy.self_pay_discount(billed), on=posted_on, source_event_id=envelope.event_id,
         )
     posted = [str(e.id) for e in ledger.new_entries]
-    await ledgers.add_new_entries(tenant_id, ledger, now)
+    await book.settle(uow, today=posted_on, now=now)
     uow.audit(
         tenant_id=tenant_id, actor=SERVICE_NAME, action="post", entity_type="guarantor_account", entity_id=account.id,
         details={"event_type": envelope.event_type, "event_id": envelope.event_id, "visit_id": visit.id,

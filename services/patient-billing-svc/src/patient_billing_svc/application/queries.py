@@ -9,9 +9,12 @@ from decimal import Decimal
 
 from openrcm_shared.db import UnitOfWork
 from openrcm_shared.problems import NotFound
-from patient_billing_svc.adapters.repository import AccountRepository, LedgerRepository, VisitRepository
-from patient_billing_svc.domain.account import GuarantorAccount
-from patient_billing_svc.domain.ledger import Aging, Ledger
+from patient_billing_svc.adapters.repository import (
+    AccountRepository, LedgerRepository, RefundRepository, VisitRepository,
+)
+from patient_billing_svc.domain.refund import RefundItem, RefundStatus
+from patient_billing_svc.domain.account import AccountStatus, GuarantorAccount
+from patient_billing_svc.domain.ledger import Aging, AgingBucket, Ledger
 from patient_billing_svc.domain.visit import Visit, insurance_pending
 
 
@@ -60,9 +63,13 @@ async def get_account_by_patient(
 
 
 async def list_accounts(
-    uow: UnitOfWork, *, tenant_id: str, actor: str, patient_id: str | None, limit: int, offset: int
+    uow: UnitOfWork, *, tenant_id: str, actor: str, patient_id: str | None, limit: int, offset: int,
+    status: AccountStatus | None = None, aging_bucket: AgingBucket | None = None, today: date | None = None,
 ) -> list[GuarantorAccount]:
-    found = await AccountRepository(uow.session).list(tenant_id, patient_id=patient_id, limit=limit, offset=offset)
+    found = await AccountRepository(uow.session).list(
+        tenant_id, patient_id=patient_id, status=status, aging_bucket=aging_bucket, today=today, limit=limit,
+        offset=offset,
+    )
     uow.audit(
         tenant_id=tenant_id, actor=actor, action="list", entity_type="guarantor_account", entity_id="*",
         details={"count": len(found), "ids": [str(a.id) for a in found]},
@@ -79,3 +86,16 @@ async def _view(uow: UnitOfWork, account: GuarantorAccount, *, actor: str, today
     )
     await uow.commit()
     return AccountView(account=account, ledger=ledger, visits=visits, as_of=today)
+
+
+async def list_refund_items(
+    uow: UnitOfWork, *, tenant_id: str, actor: str, status: RefundStatus | None, account_id: uuid.UUID | None,
+    limit: int, offset: int,
+) -> list[RefundItem]:
+    found = await RefundRepository(uow.session).list(
+        tenant_id, status=status, account_id=account_id, limit=limit, offset=offset
+    )
+    uow.audit(tenant_id=tenant_id, actor=actor, action="list", entity_type="refund_item", entity_id="*",
+              details={"count": len(found)})
+    await uow.commit()
+    return found

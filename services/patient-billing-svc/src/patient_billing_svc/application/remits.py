@@ -7,11 +7,11 @@ import logging
 from openrcm_shared.contracts import EventEnvelope, RemitReceived
 from openrcm_shared.db import UnitOfWork, utcnow
 from patient_billing_svc import SERVICE_NAME
-from patient_billing_svc.adapters.repository import LedgerRepository, VisitRepository
-from patient_billing_svc.application.accounts import account_for_patient
+from patient_billing_svc.adapters.repository import AccountRepository, PayerAnswerRepository, VisitRepository
+from patient_billing_svc.application.accounts import AccountBook, account_for_patient
 from patient_billing_svc.domain.account import Guarantor
 from patient_billing_svc.domain.ledger import PatientShare, RemitRef, money, patient_share_posting_key
-from patient_billing_svc.domain.visit import Visit
+from patient_billing_svc.domain.visit import PayerAnswer, Visit
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,13 @@ async def when_remit_received_post_patient_share(uow: UnitOfWork, envelope: Even
     remit = envelope.payload_as(RemitReceived)
     tenant_id, now = envelope.tenant_id, utcnow()
     visits = VisitRepository(uow.session)
-    visit = await visits.find_by_encounter(tenant_id, remit.encounter_id, for_update=True)
-    if visit is None:
+    account = None
+    visit = await visits.find_by_encounter(tenant_id, remit.encounter_id)
+    if visit is not None:
+        # Account first, then visit: the order every use case locks them in.
+        account = await AccountRepository(uow.session).get(tenant_id, visit.account_id, for_update=True)
+        visit = await visits.find_by_encounter(tenant_id, remit.encounter_id, for_update=True)
+    if visit is None or account is None:
         account = await account_for_patient(
             uow, tenant_id=tenant_id, patient_id=remit.patient.patient_id,
             guarantor=Guarantor.named_on_encounter(remit.patient, None, None), guarantor_as_of=None, now=now,
@@ -35,8 +40,8 @@ async def when_remit_received_post_patient_share(uow: UnitOfWork, envelope: Even
         log.info("remit arrived before its encounter", extra={"encounter_id": str(remit.encounter_id),
                                                               "remit_claim_id": str(remit.remit_claim_id)})
 
-    ledgers = LedgerRepository(uow.session)
-    ledger = await ledgers.load(tenant_id, visit.account_id)
+    book = await AccountBook.of(uow, account)
+    ledger = book.ledger
     posted_on = envelope.occurred_at.date()
     this_remit = RemitRef(payer_id=remit.payer.payer_id, claim_id=remit.claim_id, remit_claim_id=remit.remit_claim_id)
     if remit.outcome == "reversed":
@@ -54,8 +59,9 @@ async def when_remit_received_post_patient_share(uow: UnitOfWork, envelope: Even
             on=posted_on, source_event_id=envelope.event_id,
         )
     await visits.save(visit, now)
+    await PayerAnswerRepository(uow.session).add_once(tenant_id, account.id, _payer_answer(remit, visit), now)
     posted = [str(e.id) for e in ledger.new_entries]
-    await ledgers.add_new_entries(tenant_id, ledger, now)
+    await book.settle(uow, today=posted_on, now=now)
     uow.audit(
         tenant_id=tenant_id, actor=SERVICE_NAME, action="post", entity_type="guarantor_account",
         entity_id=visit.account_id,
@@ -76,4 +82,13 @@ def _patient_share(remit: RemitReceived) -> PatientShare:
     return PatientShare(
         deductible=money(share.deductible), coinsurance=money(share.coinsurance), copay=money(share.copay),
         other=money(share.other),
+    )
+
+
+def _payer_answer(remit: RemitReceived, visit: Visit) -> PayerAnswer:
+    return PayerAnswer(
+        remit_claim_id=remit.remit_claim_id, visit_id=visit.id, payer_id=remit.payer.payer_id,
+        payer_name=remit.payer.name, coverage_sequence=remit.coverage_sequence, outcome=remit.outcome,
+        total_charge=money(remit.total_charge), total_paid=money(remit.total_paid),
+        patient_share=money(remit.patient_responsibility.total), adjudicated_on=remit.adjudicated_on,
     )

@@ -1,8 +1,9 @@
 """The patient ledger: what a guarantor owes, as an append-only list of entries.
 
 Entries are never edited. A correction is a reversing entry that cancels exactly one earlier entry,
-so the history a patient is shown always adds up. Balances and aging are derived from the entries,
-never stored. Pure domain code: no FastAPI, SQLAlchemy or Kafka here.
+so the history a patient is shown always adds up. Balances, aging and which charge each payment paid
+are derived from the entries (``Ledger.allocation``); what the database keeps besides them is a cache.
+Pure domain code: no FastAPI, SQLAlchemy or Kafka here.
 """
 
 from __future__ import annotations
@@ -30,7 +31,37 @@ class EntryType(StrEnum):
     INSURANCE_PATIENT_RESPONSIBILITY = "insurance_patient_responsibility"
     #: Cancels exactly one earlier entry.
     REVERSAL = "reversal"
-    # Patient payments and adjustments (negative amounts) arrive with the patient-payments issue.
+    #: Money from the guarantor (negative).
+    PATIENT_PAYMENT = "patient_payment"
+    #: A reduction the practice grants (negative): self-pay discount, courtesy, billing correction.
+    ADJUSTMENT = "adjustment"
+    #: A balance the practice stops collecting (negative): small balance, charity, bad debt.
+    WRITE_OFF = "write_off"
+    #: Money paid back to the guarantor out of a credit balance (positive).
+    REFUND = "refund"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    CASH = "cash"
+    CHECK = "check"
+    ONLINE = "online"
+
+
+class AdjustmentReason(StrEnum):
+    SELF_PAY_DISCOUNT = "self_pay_discount"
+    COURTESY = "courtesy"
+    BILLING_CORRECTION = "billing_correction"
+    SMALL_BALANCE = "small_balance"
+    CHARITY = "charity"
+    BAD_DEBT = "bad_debt"
+
+    @property
+    def entry_type(self) -> EntryType:
+        return EntryType.WRITE_OFF if self in _WRITE_OFF_REASONS else EntryType.ADJUSTMENT
+
+
+_WRITE_OFF_REASONS = frozenset({AdjustmentReason.SMALL_BALANCE, AdjustmentReason.CHARITY, AdjustmentReason.BAD_DEBT})
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,17 @@ class LedgerEntry:
     patient_share: PatientShare | None = None
     remit: RemitRef | None = None
     reverses_entry_id: uuid.UUID | None = None
+    #: Position in the account's ledger (0, 1, ...): the order entries were posted in. Set when posted.
+    seq: int = -1
+    #: Payments and refunds: how the money moved, and the check number / card or transaction reference.
+    method: PaymentMethod | None = None
+    reference: str | None = None
+    #: Adjustments and write-offs: why.
+    reason: AdjustmentReason | None = None
+
+    @property
+    def is_credit(self) -> bool:
+        return self.amount < ZERO
 
 
 def charge_posting_key(encounter_id: uuid.UUID, revision: int) -> str:
@@ -89,6 +131,10 @@ def reversal_posting_key(reversed_entry_id: uuid.UUID) -> str:
     return f"reversal:{reversed_entry_id}"
 
 
+def self_pay_discount_posting_key(encounter_id: uuid.UUID, revision: int) -> str:
+    return f"self-pay-discount:{encounter_id}:{revision}"
+
+
 @dataclass(frozen=True)
 class Aging:
     """Open amounts by the age of the entry that created them, in days."""
@@ -100,15 +146,131 @@ class Aging:
     over_120: Decimal = ZERO
 
 
-#: (oldest age in days the bucket holds, bucket); ages past the last limit fall in ``over_120``.
-_AGING_LIMITS = ((30, "days_0_30"), (60, "days_31_60"), (90, "days_61_90"), (120, "days_91_120"))
+class AgingBucket(StrEnum):
+    DAYS_0_30 = "days_0_30"
+    DAYS_31_60 = "days_31_60"
+    DAYS_61_90 = "days_61_90"
+    DAYS_91_120 = "days_91_120"
+    OVER_120 = "over_120"
+
+    @property
+    def age_range(self) -> tuple[int, int | None]:
+        """Ages in days (inclusive) the bucket holds; None: no upper limit."""
+        return _AGE_RANGES[self]
 
 
-def _bucket(age_days: int) -> str:
-    for limit, bucket in _AGING_LIMITS:
-        if age_days <= limit:
+_AGE_RANGES = {
+    AgingBucket.DAYS_0_30: (0, 30), AgingBucket.DAYS_31_60: (31, 60), AgingBucket.DAYS_61_90: (61, 90),
+    AgingBucket.DAYS_91_120: (91, 120), AgingBucket.OVER_120: (121, None),
+}
+
+
+def aging_bucket(age_days: int) -> AgingBucket:
+    for bucket, (_, upper) in _AGE_RANGES.items():
+        if upper is None or age_days <= upper:
             return bucket
-    return "over_120"
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An amount the guarantor was charged (a positive entry) and what of it is still open."""
+
+    entry: LedgerEntry
+    open: Decimal
+
+
+@dataclass(frozen=True)
+class Application:
+    """``amount`` of a credit (payment, adjustment, write-off) applied to a charge."""
+
+    credit_entry_id: uuid.UUID
+    charge_entry_id: uuid.UUID
+    visit_id: uuid.UUID | None
+    encounter_id: uuid.UUID | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Which credits paid which charges, derived from the entries alone.
+
+    Credits are applied in posting order to the oldest open charges first (by entry date, then
+    posting order); a credit that names a visit pays that visit's charges first. A credit left over
+    once nothing is open waits (``unapplied_credit``) and pays the next charge posted. An entry and
+    its reversal are left out together, so a reversed payment un-pays what it paid and a reversed
+    charge frees the payments applied to it.
+    """
+
+    items: tuple[OpenItem, ...]
+    applications: tuple[Application, ...]
+    unapplied_credit: Decimal
+
+    @property
+    def open_items(self) -> tuple[OpenItem, ...]:
+        return tuple(i for i in self.items if i.open > ZERO)
+
+    @property
+    def oldest_open_on(self) -> date | None:
+        return min((i.entry.entry_date for i in self.open_items), default=None)
+
+    def applied_by(self, credit_entry_id: uuid.UUID) -> list[Application]:
+        return [a for a in self.applications if a.credit_entry_id == credit_entry_id]
+
+    def open_for_visit(self, visit_id: uuid.UUID | None) -> Decimal:
+        return money(sum((i.open for i in self.items if i.entry.visit_id == visit_id), ZERO))
+
+    def aging(self, today: date) -> Aging:
+        totals = {bucket: ZERO for bucket in AgingBucket}
+        for item in self.open_items:
+            totals[aging_bucket((today - item.entry.entry_date).days)] += item.open
+        return Aging(**{bucket.value: money(amount) for bucket, amount in totals.items()})
+
+
+def allocate(entries: Iterable[LedgerEntry]) -> Allocation:
+    ordered = sorted(entries, key=lambda e: e.seq)
+    ids = {e.id for e in ordered}
+    cancelled = {e.reverses_entry_id for e in ordered if e.reverses_entry_id in ids}
+    effective = [e for e in ordered if e.id not in cancelled and e.reverses_entry_id not in ids]
+    opened: dict[uuid.UUID, Decimal] = {}
+    charges: list[LedgerEntry] = []
+    waiting: list[list] = []  # [credit entry, amount left]
+    applications: list[Application] = []
+
+    def apply(credit: LedgerEntry, amount: Decimal, targets: list[LedgerEntry]) -> Decimal:
+        for charge in targets:
+            if amount <= ZERO:
+                break
+            take = min(amount, opened[charge.id])
+            if take > ZERO:
+                opened[charge.id] -= take
+                amount -= take
+                applications.append(Application(credit.id, charge.id, charge.visit_id, charge.encounter_id, take))
+        return amount
+
+    def oldest_first(visit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
+        chosen = [c for c in charges if opened[c.id] > ZERO and (visit_id is None or c.visit_id == visit_id)]
+        return sorted(chosen, key=lambda c: (c.entry_date, c.seq))
+
+    for entry in effective:
+        if entry.amount > ZERO:
+            charges.append(entry)
+            opened[entry.id] = entry.amount
+            for credit in waiting:
+                credit[1] = apply(credit[0], credit[1], [entry])
+            waiting = [c for c in waiting if c[1] > ZERO]
+        elif entry.amount < ZERO:
+            left = -entry.amount
+            if entry.visit_id is not None and entry.entry_type is not EntryType.REVERSAL:
+                left = apply(entry, left, oldest_first(entry.visit_id))
+            left = apply(entry, left, oldest_first())
+            if left > ZERO:
+                waiting.append([entry, left])
+    return Allocation(
+        items=tuple(OpenItem(c, money(opened[c.id])) for c in charges),
+        applications=tuple(applications),
+        unapplied_credit=money(sum((c[1] for c in waiting), ZERO)),
+    )
 
 
 class Ledger:
@@ -119,9 +281,10 @@ class Ledger:
         self._entries: list[LedgerEntry] = []
         self._by_key: dict[str, LedgerEntry] = {}
         self._reversed_ids: set[uuid.UUID] = set()
+        self._next_seq = 0
         #: Entries posted since the ledger was loaded, for the repository to insert.
         self.new_entries: list[LedgerEntry] = []
-        for entry in entries:
+        for entry in sorted(entries, key=lambda e: e.seq):
             self._index(entry)
 
     @property
@@ -138,19 +301,31 @@ class Ledger:
         """What the guarantor owes now; a credit balance is owed to them, so it is never negative."""
         return max(self.balance, ZERO)
 
-    def aging(self, today: date) -> Aging:
-        """Bucket amounts by the date of the entry that created them.
+    @property
+    def credit_balance(self) -> Decimal:
+        """What the practice owes the guarantor (overpayment), never negative."""
+        return max(-self.balance, ZERO)
 
-        A reversal ages with the entry it cancels, so the two net to zero in one bucket instead of
-        showing a charge in one bucket and a credit in another. (Patient payments will be applied
-        oldest-first when they arrive.)
+    def allocation(self) -> Allocation:
+        return allocate(self._entries)
+
+    def aging(self, today: date) -> Aging:
+        """Open charges by the date they were posted; credits are applied oldest first, so they age out first.
+
+        An entry and its reversal leave aging together, wherever each falls.
         """
-        dates = {e.id: e.entry_date for e in self._entries}
-        totals = {bucket: ZERO for bucket in (f.name for f in fields(Aging))}
-        for entry in self._entries:
-            aged_from = dates[entry.reverses_entry_id] if entry.reverses_entry_id in dates else entry.entry_date
-            totals[_bucket((today - aged_from).days)] += entry.amount
-        return Aging(**{bucket: money(amount) for bucket, amount in totals.items()})
+        return self.allocation().aging(today)
+
+    def payments_since(self, day: date) -> Decimal:
+        """What the guarantor paid on or after ``day``, payments reversed since (bounced) left out."""
+        return money(sum(
+            (-e.amount for e in self._entries
+             if e.entry_type is EntryType.PATIENT_PAYMENT and e.entry_date >= day and not self.is_reversed(e)),
+            ZERO,
+        ))
+
+    def get(self, entry_id: uuid.UUID) -> LedgerEntry | None:
+        return next((e for e in self._entries if e.id == entry_id), None)
 
     def find(self, posting_key: str) -> LedgerEntry | None:
         return self._by_key.get(posting_key)
@@ -159,10 +334,12 @@ class Ledger:
         return entry.id in self._reversed_ids
 
     def open_charges(self, visit_id: uuid.UUID) -> list[LedgerEntry]:
-        """The visit's self-pay charges not yet reversed."""
+        """The visit's self-pay charges, and their self-pay discounts, not yet reversed."""
         return [
             e for e in self._entries
-            if e.visit_id == visit_id and e.entry_type is EntryType.PATIENT_CHARGE and not self.is_reversed(e)
+            if e.visit_id == visit_id and not self.is_reversed(e)
+            and (e.entry_type is EntryType.PATIENT_CHARGE
+                 or (e.entry_type is EntryType.ADJUSTMENT and e.reason is AdjustmentReason.SELF_PAY_DISCOUNT))
         ]
 
     def post_patient_charge(
@@ -196,6 +373,75 @@ class Ledger:
             )
         )
 
+    def post_self_pay_discount(
+        self, *, visit_id: uuid.UUID, encounter_id: uuid.UUID, revision: int, amount: Decimal, on: date,
+        source_event_id: uuid.UUID,
+    ) -> LedgerEntry | None:
+        """The tenant's self-pay discount on a visit's charge: ``amount`` off (posted negative)."""
+        amount = money(amount)
+        key = self_pay_discount_posting_key(encounter_id, revision)
+        if amount <= ZERO or self.find(key) is not None:
+            return None
+        return self._post(
+            LedgerEntry(
+                id=uuid.uuid4(), account_id=self.account_id, entry_type=EntryType.ADJUSTMENT, amount=-amount,
+                entry_date=on, posting_key=key, source_event_id=source_event_id, visit_id=visit_id,
+                encounter_id=encounter_id, reason=AdjustmentReason.SELF_PAY_DISCOUNT,
+            )
+        )
+
+    def post_payment(
+        self, *, amount: Decimal, method: PaymentMethod, on: date, reference: str | None = None,
+        visit_id: uuid.UUID | None = None, payment_id: uuid.UUID | None = None,
+    ) -> LedgerEntry:
+        """Money from the guarantor; ``visit_id`` directs it to that visit's charges first."""
+        amount = money(amount)
+        if amount <= ZERO:
+            raise ValueError("a payment is a positive amount")
+        entry_id = payment_id or uuid.uuid4()
+        return self._post(
+            LedgerEntry(
+                id=entry_id, account_id=self.account_id, entry_type=EntryType.PATIENT_PAYMENT, amount=-amount,
+                entry_date=on, posting_key=f"payment:{entry_id}", source_event_id=entry_id, visit_id=visit_id,
+                method=method, reference=reference,
+            )
+        )
+
+    def post_reduction(
+        self, *, amount: Decimal, reason: AdjustmentReason, on: date, visit_id: uuid.UUID | None = None,
+        posting_key: str | None = None, reference: str | None = None,
+    ) -> LedgerEntry | None:
+        """An adjustment or write-off (by ``reason``) of ``amount`` off the balance; None if already posted."""
+        amount = money(amount)
+        if amount <= ZERO:
+            raise ValueError("an adjustment is a positive amount off the balance")
+        entry_id = uuid.uuid4()
+        key = posting_key or f"{reason.entry_type.value}:{entry_id}"
+        if self.find(key) is not None:
+            return None
+        return self._post(
+            LedgerEntry(
+                id=entry_id, account_id=self.account_id, entry_type=reason.entry_type, amount=-amount,
+                entry_date=on, posting_key=key, source_event_id=entry_id, visit_id=visit_id, reason=reason,
+                reference=reference,
+            )
+        )
+
+    def post_refund(
+        self, *, amount: Decimal, method: PaymentMethod, on: date, refund_id: uuid.UUID, reference: str | None = None,
+    ) -> LedgerEntry:
+        """Money paid back out of the credit balance; never more than the credit."""
+        amount = money(amount)
+        if amount <= ZERO or amount > self.credit_balance:
+            raise ValueError("a refund is a positive amount no larger than the credit balance")
+        entry_id = uuid.uuid4()
+        return self._post(
+            LedgerEntry(
+                id=entry_id, account_id=self.account_id, entry_type=EntryType.REFUND, amount=amount, entry_date=on,
+                posting_key=f"refund:{refund_id}", source_event_id=refund_id, method=method, reference=reference,
+            )
+        )
+
     def reverse(
         self, entry: LedgerEntry, *, on: date, source_event_id: uuid.UUID, remit: RemitRef | None = None
     ) -> LedgerEntry | None:
@@ -222,6 +468,7 @@ class Ledger:
         )
 
     def _post(self, entry: LedgerEntry) -> LedgerEntry:
+        entry = replace(entry, seq=self._next_seq)
         self._index(entry)
         self.new_entries.append(entry)
         return entry
@@ -230,6 +477,7 @@ class Ledger:
         if entry.account_id != self.account_id:
             raise ValueError("the entry belongs to another account")
         self._entries.append(entry)
+        self._next_seq = max(self._next_seq, entry.seq + 1)
         self._by_key[entry.posting_key] = entry
         if entry.reverses_entry_id is not None:
             self._reversed_ids.add(entry.reverses_entry_id)

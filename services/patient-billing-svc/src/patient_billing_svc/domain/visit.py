@@ -120,3 +120,28 @@ class Visit:
 
 def insurance_pending(visits: Iterable[Visit]) -> Decimal:
     return money(sum((v.insurance_pending for v in visits), ZERO))
+
+
+@dataclass(frozen=True)
+class PayerAnswer:
+    """A payer's answer on a visit's claim, as much of it as the patient is shown.
+
+    ``adjusted`` is what the payer took off without the patient owing it (contractual and other
+    non-patient adjustments): charge - paid - patient share. A reversal carries every amount negated,
+    so summing a visit's answers nets a reversed one out.
+    """
+
+    remit_claim_id: uuid.UUID
+    visit_id: uuid.UUID
+    payer_id: str
+    payer_name: str
+    coverage_sequence: str
+    outcome: str
+    total_charge: Decimal
+    total_paid: Decimal
+    patient_share: Decimal
+    adjudicated_on: date | None
+
+    @property
+    def adjusted(self) -> Decimal:
+        return money(self.total_charge - self.total_paid - self.patient_share)
