@@ -82,6 +82,23 @@ async def test_unit_of_work_writes_nothing_without_commit(database):
     assert await _count(database, effects) == 0
 
 
+async def test_flushed_events_are_written_early_but_still_commit_or_roll_back_with_the_unit_of_work(database):
+    woken: list[int] = []
+    factory = UnitOfWorkFactory(async_sessionmaker(database, expire_on_commit=False))
+    factory.on_commit(lambda: woken.append(1))
+    async with factory() as uow:
+        uow.emit(EventEnvelope.wrap(claim_event(), tenant_id="t1", producer="test"))
+        await uow.flush()
+        # rolled back: the flushed row goes with the transaction
+    assert await _count(database, outbox_events) == 0 and woken == []
+    async with factory() as uow:
+        uow.emit(EventEnvelope.wrap(claim_event(), tenant_id="t1", producer="test"))
+        await uow.flush()
+        uow.emit(EventEnvelope.wrap(claim_event(), tenant_id="t1", producer="test"))
+        await uow.commit()
+    assert await _count(database, outbox_events) == 2 and woken == [1]  # the relay is woken for flushed events too
+
+
 async def test_two_relays_publish_every_event_exactly_once(database, kafka):
     topic = ClaimSubmitted.topic()
     tenant = f"relay-{uuid.uuid4().hex[:6]}"

@@ -135,3 +135,75 @@ def outbox(app, client) -> Callable[..., Any]:
         return [e for e in envelopes if event_type is None or e.event_type == event_type]
 
     return run
+
+
+@pytest.fixture
+def x12() -> "Era835":
+    return Era835()
+
+
+class Era835:
+    """Builds 835 files answering ClaimSubmitted envelopes, as a payer would send them."""
+
+    ISA = ("ISA*00*          *00*          *ZZ*ACME01         *ZZ*PRACTICE       *261123*0930*^*00501*000000001*0*P*:")
+
+    def paid(self, envelope: EventEnvelope, *, status: str = "1", echo_control_numbers: bool = True,
+             modifiers: dict[int, str] | None = None, original: dict[int, str] | None = None,
+             payer_claim_number: str | None = None, sign: int = 1, pcn: str | None = None) -> list[str]:
+        """Every line allowed at 80% (CO-45 the rest), PR-1 20.00 on the first line."""
+        claim = envelope.payload_as(ClaimSubmitted)
+        lines, paid_total = [], Decimal("0.00")
+        for n, line in enumerate(claim.lines):
+            allowed = (line.charge * Decimal("0.80")).quantize(Decimal("0.01"))
+            deductible = Decimal("20.00") if n == 0 else Decimal("0.00")
+            paid = allowed - deductible
+            paid_total += paid
+            code = f"HC:{line.procedure_code}" + (f":{(modifiers or {})[n]}" if n in (modifiers or {}) else "")
+            svc = f"SVC*{code}*{sign * line.charge}*{sign * paid}**1"
+            if n in (original or {}):
+                svc += f"*HC:{original[n]}"
+            lines += [svc, f"DTM*472*{line.service_date:%Y%m%d}", f"CAS*CO*45*{sign * (line.charge - allowed)}"]
+            if deductible:
+                lines.append(f"CAS*PR*1*{sign * deductible}")
+            if echo_control_numbers:
+                lines.append(f"REF*6R*{line.line_control_number}")
+            lines.append(f"AMT*B6*{sign * allowed}")
+        clp = (f"CLP*{pcn or claim.patient_control_number}*{status}*{sign * claim.total_charge}*{sign * paid_total}*"
+               f"{sign * Decimal('20.00')}*12*{payer_claim_number or 'ICN-' + claim.patient_control_number}*11*1")
+        return [clp, "NM1*QC*1*RIVERA*ANA****MI*XJ123456", *lines]
+
+    def denied(self, envelope: EventEnvelope, *, reason: str = "16", remark: str = "MA130") -> list[str]:
+        claim = envelope.payload_as(ClaimSubmitted)
+        lines = []
+        for line in claim.lines:
+            lines += [f"SVC*HC:{line.procedure_code}*{line.charge}*0**1", f"DTM*472*{line.service_date:%Y%m%d}",
+                      f"CAS*CO*{reason}*{line.charge}", f"REF*6R*{line.line_control_number}", f"LQ*HE*{remark}"]
+        return [f"CLP*{claim.patient_control_number}*4*{claim.total_charge}*0**12*ICN-D*11*1",
+                "NM1*QC*1*RIVERA*ANA****MI*XJ123456", *lines]
+
+    @staticmethod
+    def paid_amount(claim_segments: list[str]) -> Decimal:
+        return Decimal(claim_segments[0].split("*")[4])
+
+    def transaction(self, claims: list[list[str]], *, trace: str, control: str = "0001", amount: Decimal | None = None,
+                    plb: list[str] = (), credit: str = "C") -> list[str]:
+        total = sum((self.paid_amount(c) for c in claims), Decimal("0.00")) if amount is None else amount
+        body = [f"ST*835*{control}", f"BPR*I*{abs(total)}*{credit}*ACH*CCP*01*999999992*DA*123456*1512345678**01*"
+                f"999988880*DA*98765*{date.today():%Y%m%d}",
+                f"TRN*1*{trace}*1512345678", f"DTM*405*{date.today():%Y%m%d}", "N1*PR*ACME HEALTH PLAN",
+                "N3*1 MAIN ST", "N4*SPRINGFIELD*IL*62701", "REF*2U*ACME01", "PER*BL*EDI*TE*8005551212",
+                "N1*PE*PRAIRIE FAMILY MEDICINE*XX*1234567893", "LX*1"]
+        for claim in claims:
+            body += claim
+        body += list(plb)
+        return [*body, f"SE*{len(body) + 1}*{control}"]
+
+    def file(self, *transactions: list[str], line_breaks: bool = True) -> bytes:
+        segments = [self.ISA, f"GS*HP*ACME01*PRACTICE*{date.today():%Y%m%d}*0930*1*X*005010X221A1"]
+        for transaction in transactions:
+            segments += transaction
+        segments += [f"GE*{len(transactions)}*1", "IEA*1*000000001"]
+        return (("~\n" if line_breaks else "~").join(segments) + "~\n").encode()
+
+    def one(self, claims: list[list[str]], *, trace: str, **kwargs: Any) -> bytes:
+        return self.file(self.transaction(claims, trace=trace, **kwargs))

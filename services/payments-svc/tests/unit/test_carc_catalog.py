@@ -47,6 +47,45 @@ def adj(group: str, code: str, amount: str = "10.00") -> Adjustment:
         ("PR", "204", False, Cat.PATIENT_RESPONSIBILITY, Dept.BILLING, Act.BILL_PATIENT),
         # A correction/reversal undoes an earlier adjudication: not a new denial.
         ("CR", "50", False, Cat.OTHER, Dept.BILLING, Act.WRITE_OFF),
+        # The rest of the catalog: coding-owned denials ...
+        ("CO", "5", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "6", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "7", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "8", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "9", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "10", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "58", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "146", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "150", True, Cat.CODING, Dept.CODING, Act.APPEAL),
+        ("CO", "181", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "182", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        ("CO", "B15", True, Cat.CODING, Dept.CODING, Act.RECODE),
+        # ... billing-owned denials ...
+        ("CO", "15", True, Cat.AUTHORIZATION, Dept.BILLING, Act.CORRECT_AND_RESUBMIT),
+        ("CO", "26", True, Cat.ELIGIBILITY, Dept.BILLING, Act.CORRECT_AND_RESUBMIT),
+        ("CO", "31", True, Cat.ELIGIBILITY, Dept.BILLING, Act.CORRECT_AND_RESUBMIT),
+        ("CO", "39", True, Cat.AUTHORIZATION, Dept.BILLING, Act.APPEAL),
+        ("PI", "49", True, Cat.NON_COVERED, Dept.BILLING, Act.WRITE_OFF),
+        ("OA", "119", True, Cat.NON_COVERED, Dept.BILLING, Act.BILL_PATIENT),
+        ("CO", "140", True, Cat.ELIGIBILITY, Dept.BILLING, Act.CORRECT_AND_RESUBMIT),
+        ("CO", "170", True, Cat.ELIGIBILITY, Dept.BILLING, Act.CORRECT_AND_RESUBMIT),
+        ("CO", "185", True, Cat.ELIGIBILITY, Dept.BILLING, Act.CORRECT_AND_RESUBMIT),
+        ("CO", "198", True, Cat.AUTHORIZATION, Dept.BILLING, Act.APPEAL),
+        ("CO", "200", True, Cat.ELIGIBILITY, Dept.BILLING, Act.BILL_PATIENT),
+        ("CO", "226", True, Cat.MISSING_INFORMATION, Dept.BILLING, Act.CORRECT_AND_RESUBMIT),
+        ("CO", "242", True, Cat.ELIGIBILITY, Dept.BILLING, Act.APPEAL),
+        ("CO", "A1", True, Cat.OTHER, Dept.BILLING, Act.APPEAL),
+        # ... and reductions that are not denials, in any group but PR too.
+        ("CO", "24", False, Cat.CONTRACTUAL, Dept.BILLING, Act.WRITE_OFF),
+        ("CO", "42", False, Cat.CONTRACTUAL, Dept.BILLING, Act.WRITE_OFF),
+        ("CO", "59", False, Cat.CONTRACTUAL, Dept.BILLING, Act.WRITE_OFF),
+        ("OA", "94", False, Cat.CONTRACTUAL, Dept.BILLING, Act.WRITE_OFF),
+        ("CO", "131", False, Cat.CONTRACTUAL, Dept.BILLING, Act.WRITE_OFF),
+        ("OA", "101", False, Cat.OTHER, Dept.BILLING, Act.WRITE_OFF),
+        ("CO", "A2", False, Cat.CONTRACTUAL, Dept.BILLING, Act.WRITE_OFF),
+        ("PI", "45", False, Cat.CONTRACTUAL, Dept.BILLING, Act.WRITE_OFF),
+        ("PR", "45", False, Cat.PATIENT_RESPONSIBILITY, Dept.BILLING, Act.BILL_PATIENT),
+        ("PR", "50", False, Cat.PATIENT_RESPONSIBILITY, Dept.BILLING, Act.BILL_PATIENT),
         # A code we do not know still reaches someone.
         ("CO", "B99", True, Cat.OTHER, Dept.BILLING, Act.APPEAL),
         ("PR", "B99", False, Cat.PATIENT_RESPONSIBILITY, Dept.BILLING, Act.BILL_PATIENT),
@@ -62,6 +101,11 @@ def test_group_and_reason_code_classify(group, code, is_denial, category, depart
 
 def test_a_negative_denial_amount_gives_money_back_and_is_no_denial():
     assert not classify(adj("CO", "50", "-10.00")).is_denial
+
+
+def test_at_least_thirty_codes_are_classified_with_their_group():
+    cases = test_group_and_reason_code_classify.pytestmark[0].args[1]
+    assert len({code for _, code, *_ in cases if code in CARC_CATALOG}) >= 30
 
 
 def test_the_required_starter_codes_are_in_the_catalog():

@@ -91,3 +91,55 @@ def test_reversal_names_the_posting_it_takes_back():
     assert isinstance(event, RemitReceived)
     assert event.outcome == "reversed" and event.reverses_remit_claim_id == earlier_posting
     assert event.patient_responsibility.coinsurance == D("-10.00")
+
+
+def stage_one(payment: ClaimPayment, known: ExpectedClaim | None, *, amount: str | None = None, plb=(), reversal=None):  # type: ignore[no-untyped-def]
+    from payments_svc.domain.remittance_document import RemittanceHeader
+
+    header = RemittanceHeader(payer=PayerRef(payer_id="P1", name="Payer"), payment=PaymentInfo(
+        trace_number="T1", method="ACH", amount=D(amount) if amount else payment.total_paid,
+        payment_date=date(2026, 3, 1)))
+    remittance = Remittance.receive(tenant_id="t1", actor="poster", header=header, received_at=NOW, source="x12")
+    claim = remittance.stage(1, payment, known, reversal=reversal)
+    remittance.close(plb)
+    return remittance, claim
+
+
+def test_staging_posts_nothing_and_a_clean_remittance_is_one_with_no_warnings():
+    known = expected("PCN1")
+    remittance, claim = stage_one(paid("PCN1"), known)
+    assert remittance.events == [] and claim.status == RemitClaimStatus.POSTED and remittance.clean
+    [finding] = claim.planned_denials() or [None]
+    assert finding is None
+    events = remittance.post_claim(claim, known)
+    assert [type(e).__name__ for e in events] == ["RemitReceived"]
+    assert events[0].lines[0].line_control_number == "PCN1-1"
+
+
+def test_predetermination_unmatched_lines_and_reversals_without_a_posting_are_noted():
+    from payments_svc.domain.remittance import ReversalTarget
+
+    estimate = paid("NOBODY", status="25")
+    _, claim = stage_one(estimate, None)
+    assert claim.status == RemitClaimStatus.PREDETERMINATION and claim.clean
+    other_line = paid("PCN1").model_copy(update={"lines": (paid("PCN1").lines[0].model_copy(
+        update={"procedure_code": "99999", "line_control_number": None}),)})
+    remittance, claim = stage_one(other_line, expected("PCN1"))
+    assert [n.code for n in claim.notes] == ["unmatched_line"] and not remittance.clean
+    reversal = paid("PCN1", status="22").model_copy(update={"total_charge": D("-100.00"), "total_paid": D("-70.00"),
+                                                            "lines": ()})
+    _, claim = stage_one(reversal.model_copy(update={"adjustments": (cas("CO", "45", "-30.00"),)}), expected("PCN1"))
+    assert [n.code for n in claim.notes] == ["reversal_without_posting"]
+    _, claim = stage_one(reversal.model_copy(update={"adjustments": (cas("CO", "45", "-30.00"),)}), expected("PCN1"),
+                         reversal=ReversalTarget(uuid.uuid4(), D("100.00"), D("60.00")))
+    assert [n.code for n in claim.notes] == ["reversal_amounts_differ"]
+
+
+def test_a_payment_balances_with_its_provider_adjustments():
+    from payments_svc.domain.remittance_document import ProviderAdjustment
+
+    plb = [ProviderAdjustment(provider_id="1234567893", reason_code="WO", reference="ICN9", amount=D("10.00"))]
+    remittance, _ = stage_one(paid("PCN1"), expected("PCN1"), amount="60.00", plb=plb)
+    assert remittance.balance_problem is None and remittance.clean
+    remittance, _ = stage_one(paid("PCN1"), expected("PCN1"), amount="70.00", plb=plb)
+    assert "minus provider adjustments 10.00 is 60.00" in remittance.balance_problem and not remittance.clean

@@ -77,9 +77,12 @@ class OutboxRelay:
                 backoff = 0.2
                 if published == self._batch_size:
                     continue  # more waiting: keep draining
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+                # arrives as the wake-up fires (a commit just before shutdown), and stop() then waits forever.
                 try:
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wakeup.wait()
+                except TimeoutError:
                     pass
                 self._wakeup.clear()
             except asyncio.CancelledError:

@@ -26,6 +26,7 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._outbox: list[dict[str, Any]] = []
         self._audit: list[dict[str, Any]] = []
+        self._flushed_events = False
         self.committed = False
 
     async def __aenter__(self) -> "UnitOfWork":
@@ -81,16 +82,24 @@ class UnitOfWork:
         use case can start over (e.g. after losing an insert race)."""
         await self.session.rollback()
         self._outbox, self._audit = [], []
+        self._flushed_events = False
 
-    async def commit(self) -> None:
+    async def flush(self) -> None:
+        """Write the events and audit entries queued so far into the transaction now (still uncommitted,
+        rolled back with it), for a use case that emits too many events to hold them all until commit."""
         if self._outbox:
             await self.session.execute(insert(outbox_events), self._outbox)
+            self._flushed_events = True
         if self._audit:
             await self.session.execute(insert(audit_log), self._audit)
+        self._outbox, self._audit = [], []
+
+    async def commit(self) -> None:
+        had_events = bool(self._outbox) or self._flushed_events
+        await self.flush()
         await self.session.commit()
         self.committed = True
-        had_events = bool(self._outbox)
-        self._outbox, self._audit = [], []
+        self._flushed_events = False
         if had_events and self._on_commit is not None:
             self._on_commit()
 

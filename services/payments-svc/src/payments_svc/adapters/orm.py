@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, Uuid,
+    Boolean, Column, Date, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
+    Uuid, false, text,
 )
 
 from openrcm_shared.db import JSONDocument, Money, UTCDateTime
@@ -37,6 +38,26 @@ expected_claims = Table(
     UniqueConstraint("tenant_id", "patient_control_number"),
 )
 
+# 835 files as received (upload or clearinghouse drop directory), kept byte for byte. The same content
+# again (its SHA-256) is the same file: answered with the earlier result, never posted twice.
+era_files = Table(
+    "era_files",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("filename", String(255), nullable=True),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("received_by", String(200), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    # Per transaction set: index, ST02, remittance id or the earlier remittance it duplicates.
+    Column("transactions", JSONDocument, nullable=False),
+    Column("problems", JSONDocument, nullable=False),
+    UniqueConstraint("tenant_id", "content_sha256"),
+)
+
 remittances = Table(
     "remittances",
     metadata,
@@ -51,6 +72,27 @@ remittances = Table(
     Column("source", String(20), nullable=False),
     Column("received_by", String(200), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'posted'")),
+    Column("era_file_id", Uuid, ForeignKey("era_files.id"), nullable=True, index=True),
+    Column("transaction_index", Integer, nullable=True),
+    Column("transaction_control_number", String(9), nullable=True),
+    Column("credit_debit", String(1), nullable=False, server_default=text("'C'")),
+    Column("handling_code", String(2), nullable=True),
+    Column("originating_company_id", String(50), nullable=True),
+    Column("payee", JSONDocument, nullable=True),
+    Column("production_date", Date, nullable=True),
+    Column("claims_paid_total", Money, nullable=True),
+    Column("provider_adjustment_total", Money, nullable=True),
+    Column("balance_problem", Text, nullable=True),
+    Column("problems", JSONDocument, nullable=True),
+    Column("posted_at", UTCDateTime, nullable=True),
+    Column("posted_by", String(200), nullable=True),
+    # Reconciliation: the bank deposit this payment was matched to.
+    Column("deposit_reference", String(80), nullable=True),
+    Column("deposit_date", Date, nullable=True),
+    Column("deposit_amount", Money, nullable=True),
+    Column("reconciled_at", UTCDateTime, nullable=True),
+    Column("reconciled_by", String(200), nullable=True),
     # A payment is posted once: the same payer, trace number and amount again is the same payment.
     UniqueConstraint("tenant_id", "payer_id", "trace_number", "payment_amount"),
 )
@@ -83,10 +125,47 @@ remit_claims = Table(
     Column("remark_codes", JSONDocument, nullable=False),
     Column("lines", JSONDocument, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The rest of what the payer said about the claim (names, dates, amounts, references, MIA/MOA).
+    Column("details", JSONDocument, nullable=True),
+    Column("notes", JSONDocument, nullable=True),
+    Column("line_matches", JSONDocument, nullable=True),
+    Column("has_unmatched_lines", Boolean, nullable=False, server_default=false()),
+    Column("reversed_by_remit_claim_id", Uuid, nullable=True),
 )
 # The unmatched queue, and the previous posting a reversal takes back.
 Index("ix_remit_claims_tenant_status", remit_claims.c.tenant_id, remit_claims.c.status, remit_claims.c.created_at)
 Index("ix_remit_claims_tenant_expected_claim", remit_claims.c.tenant_id, remit_claims.c.expected_claim_id)
+# Corrections and reversals found by the payer's claim number; posting a staged remittance in order.
+Index("ix_remit_claims_tenant_payer_claim", remit_claims.c.tenant_id, remit_claims.c.payer_claim_control_number)
+Index("ix_remit_claims_remittance_sequence", remit_claims.c.remittance_id, remit_claims.c.sequence, unique=True)
+Index("ix_remit_claims_tenant_unmatched_lines", remit_claims.c.tenant_id, remit_claims.c.created_at,
+      postgresql_where=remit_claims.c.has_unmatched_lines, sqlite_where=remit_claims.c.has_unmatched_lines)
+
+# PLB: provider-level adjustments of a payment (takebacks, interest, levies, ...).
+provider_adjustments = Table(
+    "provider_adjustments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("remittance_id", Uuid, ForeignKey("remittances.id"), nullable=False, index=True),
+    Column("sequence", Integer, nullable=False),
+    Column("provider_id", String(50), nullable=False),
+    Column("fiscal_period_end", Date, nullable=True),
+    Column("reason_code", String(5), nullable=False),
+    Column("reference", String(50), nullable=True),
+    Column("amount", Money, nullable=False),
+    Column("is_takeback", Boolean, nullable=False),
+)
+
+# Per-tenant posting policy (absent row = defaults).
+posting_settings = Table(
+    "posting_settings",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("auto_post_clean_remits", Boolean, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
 
 denials = Table(
     "denials",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,14 +17,22 @@ from openrcm_shared.contracts import (
     Adjustment, Patient, PatientResponsibility, PayerRef, PaymentInfo, SubmittedServiceLine,
 )
 from openrcm_shared.contracts.events import DenialCategory, Department, RecommendedAction
-from payments_svc.adapters.orm import denials, expected_claims, remit_claims, remittances
+from payments_svc.adapters.orm import (
+    denials, era_files, expected_claims, posting_settings, provider_adjustments, remit_claims, remittances,
+)
 from payments_svc.domain.balancing import BalanceProblem
 from payments_svc.domain.denials import DenialFinding
+from payments_svc.domain.era_file import EraFile, PostingSettings
 from payments_svc.domain.expected_claim import ExpectedClaim
+from payments_svc.domain.line_matching import LineMatch
+from payments_svc.domain.reconciliation import DenialRecord
 from payments_svc.domain.remittance import (
-    ClaimMatch, Denial, RemitClaim, RemitClaimStatus, Remittance, RemittanceSummary,
+    ClaimMatch, Denial, Deposit, Note, RemitClaim, RemitClaimStatus, Remittance, RemittanceStatus, RemittanceSummary,
+    ReversalTarget,
 )
-from payments_svc.domain.remittance_document import REVERSAL, ClaimPayment, ServiceLinePayment
+from payments_svc.domain.remittance_document import (
+    REVERSAL, TAKEBACK_REASONS, ClaimPayment, PayeeRef, ProviderAdjustment, RemittanceHeader, ServiceLinePayment,
+)
 
 #: Keeps IN (...) lists well below the drivers' bind-parameter limits.
 _IN_CHUNK = 1000
@@ -67,6 +76,17 @@ class ExpectedClaimRepository:
                 found[claim.patient_control_number] = claim
         return found
 
+    async def by_ids(self, tenant_id: str, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ExpectedClaim]:
+        found: dict[uuid.UUID, ExpectedClaim] = {}
+        for chunk in _chunks(set(ids)):
+            rows = await self._session.execute(
+                select(expected_claims).where(expected_claims.c.tenant_id == tenant_id, expected_claims.c.id.in_(chunk))
+            )
+            for row in rows.mappings():
+                claim = _expected_claim(row)
+                found[claim.id] = claim
+        return found
+
     async def add(self, claim: ExpectedClaim, now: datetime) -> None:
         await self._session.execute(
             insert(expected_claims).values(**_expected_claim_row(claim), created_at=now, updated_at=now)
@@ -105,77 +125,175 @@ class RemittanceRepository:
             )
         )
 
-    async def latest_postings(
-        self, tenant_id: str, expected_claim_ids: Collection[uuid.UUID]
-    ) -> dict[uuid.UUID, uuid.UUID]:
-        """Expected claim id -> the last posted remit claim that was not itself a reversal."""
-        latest: dict[uuid.UUID, uuid.UUID] = {}
-        for chunk in _chunks(set(expected_claim_ids)):
+    async def expected_claim_ids_by_payer_claim_number(
+        self, tenant_id: str, numbers: Collection[str]
+    ) -> dict[str, uuid.UUID]:
+        """Payer claim number (CLP07) -> the expected claim an earlier posting with that number answered."""
+        found: dict[str, uuid.UUID] = {}
+        for chunk in _chunks(set(numbers)):
             rows = await self._session.execute(
-                select(remit_claims.c.expected_claim_id, remit_claims.c.id)
-                .where(
-                    remit_claims.c.tenant_id == tenant_id,
-                    remit_claims.c.expected_claim_id.in_(chunk),
-                    remit_claims.c.status == RemitClaimStatus.POSTED.value,
-                    remit_claims.c.status_code != REVERSAL,
-                )
+                select(remit_claims.c.payer_claim_control_number, remit_claims.c.expected_claim_id)
+                .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.payer_claim_control_number.in_(chunk),
+                       remit_claims.c.expected_claim_id.is_not(None))
                 .order_by(remit_claims.c.created_at, remit_claims.c.sequence)
             )
-            for expected_claim_id, remit_claim_id in rows:
-                latest[expected_claim_id] = remit_claim_id  # ordered oldest first: the last one wins
-        return latest
+            for number, expected_claim_id in rows:
+                found[number] = expected_claim_id
+        return found
 
-    async def add(self, remittance: Remittance) -> None:
-        payment = remittance.payment
+    async def reversal_targets(
+        self, tenant_id: str, expected_claim_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[str | None, ReversalTarget]]]:
+        """Expected claim id -> its posted, not yet reversed, non-reversal claim payments, newest first,
+        each with its payer claim number."""
+        found: dict[uuid.UUID, list[tuple[str | None, ReversalTarget]]] = {}
+        c = remit_claims.c
+        for chunk in _chunks(set(expected_claim_ids)):
+            rows = await self._session.execute(
+                select(c.expected_claim_id, c.id, c.payer_claim_control_number, c.total_charge, c.total_paid)
+                .join(remittances, remittances.c.id == c.remittance_id)
+                .where(c.tenant_id == tenant_id, c.expected_claim_id.in_(chunk),
+                       c.status == RemitClaimStatus.POSTED.value, c.status_code != REVERSAL,
+                       c.reversed_by_remit_claim_id.is_(None), remittances.c.status == RemittanceStatus.POSTED.value)
+                .order_by(c.created_at.desc(), c.sequence.desc())
+            )
+            for expected_claim_id, remit_claim_id, number, charge, paid in rows:
+                found.setdefault(expected_claim_id, []).append((number, ReversalTarget(remit_claim_id, charge, paid)))
+        return found
+
+    # ---------------------------------------------------------------- writing, in steps
+    async def add_header(self, remittance: Remittance) -> None:
+        header, payment = remittance.header, remittance.payment
         await self._session.execute(
             insert(remittances).values(
-                id=remittance.id, tenant_id=remittance.tenant_id, payer_id=remittance.payer.payer_id,
-                payer_name=remittance.payer.name, trace_number=payment.trace_number, payment_method=payment.method,
+                id=remittance.id, tenant_id=remittance.tenant_id, payer_id=header.payer.payer_id,
+                payer_name=header.payer.name, trace_number=payment.trace_number, payment_method=payment.method,
                 payment_amount=payment.amount, payment_date=payment.payment_date, source=remittance.source,
                 received_by=remittance.received_by, received_at=remittance.received_at,
+                era_file_id=remittance.era_file_id, transaction_index=remittance.transaction_index,
+                transaction_control_number=header.transaction_control_number, credit_debit=header.credit_debit,
+                handling_code=header.handling_code, originating_company_id=header.originating_company_id,
+                payee=header.payee.model_dump(mode="json") if header.payee else None,
+                production_date=header.production_date, **_remittance_state(remittance),
             )
         )
-        claim_rows = [_remit_claim_row(remittance, claim) for claim in remittance.claims]
-        if claim_rows:
-            await self._session.execute(insert(remit_claims), claim_rows)
-        denial_rows = [
+
+    async def save_header(self, remittance: Remittance) -> None:
+        await self._session.execute(
+            update(remittances)
+            .where(remittances.c.tenant_id == remittance.tenant_id, remittances.c.id == remittance.id)
+            .values(**_remittance_state(remittance))
+        )
+
+    async def add_claims(self, remittance: Remittance, claims: Iterable[RemitClaim]) -> None:
+        rows = [_remit_claim_row(remittance, claim) for claim in claims]
+        if rows:
+            await self._session.execute(insert(remit_claims), rows)
+
+    async def add_provider_adjustments(self, remittance: Remittance) -> None:
+        rows = [
+            {"id": uuid.uuid4(), "tenant_id": remittance.tenant_id, "remittance_id": remittance.id, "sequence": n,
+             "provider_id": a.provider_id[:50], "fiscal_period_end": a.fiscal_period_end, "reason_code": a.reason_code,
+             "reference": (a.reference or "")[:50] or None, "amount": a.amount,
+             "is_takeback": a.reason_code in TAKEBACK_REASONS}
+            for n, a in enumerate(remittance.provider_adjustments, start=1)
+        ]
+        if rows:
+            await self._session.execute(insert(provider_adjustments), rows)
+
+    async def add_denials(self, remittance: Remittance, claims: Iterable[RemitClaim]) -> None:
+        rows = [
             _denial_row(remittance, claim.id, claim.match.claim_id, denial)
-            for claim in remittance.claims
-            if claim.match is not None  # only matched claims are posted, so only they have denials
+            for claim in claims
+            if claim.match is not None
             for denial in claim.denials
         ]
-        if denial_rows:
-            await self._session.execute(insert(denials), denial_rows)
+        if rows:
+            await self._session.execute(insert(denials), rows)
 
-    async def get(self, tenant_id: str, remittance_id: uuid.UUID) -> Remittance | None:
-        row = (
+    async def mark_reversed(self, tenant_id: str, reversals: Mapping[uuid.UUID, uuid.UUID]) -> None:
+        """reversed remit claim id -> the reversal that took it back."""
+        for target, reversal in reversals.items():
             await self._session.execute(
-                select(remittances).where(remittances.c.tenant_id == tenant_id, remittances.c.id == remittance_id)
+                update(remit_claims).where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.id == target)
+                .values(reversed_by_remit_claim_id=reversal)
             )
-        ).mappings().first()
+
+    async def staged_claims(
+        self, tenant_id: str, remittance_id: uuid.UUID, *, status: RemitClaimStatus | None, after_sequence: int,
+        limit: int,
+    ) -> list[RemitClaim]:
+        """Claims of a remittance in order, a page at a time (keyset on the sequence)."""
+        query = select(remit_claims).where(
+            remit_claims.c.tenant_id == tenant_id, remit_claims.c.remittance_id == remittance_id,
+            remit_claims.c.sequence > after_sequence,
+        )
+        if status is not None:
+            query = query.where(remit_claims.c.status == status.value)
+        rows = (await self._session.execute(query.order_by(remit_claims.c.sequence).limit(limit))).mappings()
+        return [_remit_claim(row) for row in rows]
+
+    # ---------------------------------------------------------------- reading
+    async def get(self, tenant_id: str, remittance_id: uuid.UUID, *, for_update: bool = False,
+                  with_claims: bool = True) -> Remittance | None:
+        query = select(remittances).where(remittances.c.tenant_id == tenant_id, remittances.c.id == remittance_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).mappings().first()
         if row is None:
             return None
-        claim_rows = (
-            await self._session.execute(
-                select(remit_claims)
-                .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.remittance_id == remittance_id)
-                .order_by(remit_claims.c.sequence)
-            )
-        ).mappings().all()
-        claims = await self._with_denials(tenant_id, [_remit_claim(r) for r in claim_rows])
-        return Remittance(
-            id=row["id"], tenant_id=row["tenant_id"], payer=_payer(row), payment=_payment(row), source=row["source"],
-            received_by=row["received_by"], received_at=row["received_at"], claims=claims,
+        remittance = _remittance(row)
+        remittance.keep_claims = with_claims
+        plb_rows = await self._session.execute(
+            select(provider_adjustments).where(provider_adjustments.c.tenant_id == tenant_id,
+                                               provider_adjustments.c.remittance_id == remittance_id)
+            .order_by(provider_adjustments.c.sequence)
         )
+        remittance.provider_adjustments = [_provider_adjustment(r) for r in plb_rows.mappings()]
+        for status, count in await self._session.execute(
+            select(remit_claims.c.status, func.count())
+            .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.remittance_id == remittance_id)
+            .group_by(remit_claims.c.status)
+        ):
+            remittance.counts[RemitClaimStatus(status)] = count
+        remittance.denial_count = int(await self._session.scalar(
+            select(func.count()).select_from(denials)
+            .where(denials.c.tenant_id == tenant_id, denials.c.remittance_id == remittance_id)
+        ) or 0)
+        if with_claims:
+            remittance.claims = await self.claims_page(tenant_id, remittance_id, limit=None, offset=0)
+        return remittance
 
-    async def list_summaries(self, tenant_id: str, *, limit: int, offset: int) -> list[RemittanceSummary]:
+    async def claims_page(
+        self, tenant_id: str, remittance_id: uuid.UUID, *, limit: int | None, offset: int
+    ) -> list[RemitClaim]:
+        query = (
+            select(remit_claims)
+            .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.remittance_id == remittance_id)
+            .order_by(remit_claims.c.sequence).offset(offset)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        claims = [_remit_claim(row) for row in (await self._session.execute(query)).mappings()]
+        return await self._with_denials(tenant_id, claims)
+
+    async def list_summaries(
+        self, tenant_id: str, *, limit: int, offset: int, ids: Collection[uuid.UUID] | None = None,
+        reconciled: bool | None = None, posted_only: bool = False,
+    ) -> list[RemittanceSummary]:
+        """``reconciled``: only posted payments (not) matched to a bank deposit."""
+        query = select(remittances).where(remittances.c.tenant_id == tenant_id)
+        if ids is not None:
+            query = query.where(remittances.c.id.in_(list(ids)))
+        if posted_only or reconciled is not None:
+            query = query.where(remittances.c.status == RemittanceStatus.POSTED.value)
+        if reconciled is not None:
+            query = query.where(
+                remittances.c.reconciled_at.is_not(None) if reconciled else remittances.c.reconciled_at.is_(None)
+            )
         rows = (
             await self._session.execute(
-                select(remittances)
-                .where(remittances.c.tenant_id == tenant_id)
-                .order_by(remittances.c.received_at.desc(), remittances.c.id)
-                .limit(limit)
-                .offset(offset)
+                query.order_by(remittances.c.received_at.desc(), remittances.c.id).limit(limit).offset(offset)
             )
         ).mappings().all()
         ids = [row["id"] for row in rows]
@@ -194,29 +312,30 @@ class RemittanceRepository:
                 .group_by(denials.c.remittance_id)
             ):
                 denial_counts[remittance_id] = count
-
-        def count(remittance_id: uuid.UUID, status: RemitClaimStatus) -> int:
-            return claim_counts.get((remittance_id, status.value), 0)
-
-        return [
-            RemittanceSummary(
-                id=row["id"], payer=_payer(row), payment=_payment(row), source=row["source"],
-                received_by=row["received_by"], received_at=row["received_at"],
-                claim_count=sum(count(row["id"], s) for s in RemitClaimStatus),
-                posted_count=count(row["id"], RemitClaimStatus.POSTED),
-                unmatched_count=count(row["id"], RemitClaimStatus.UNMATCHED),
-                out_of_balance_count=count(row["id"], RemitClaimStatus.OUT_OF_BALANCE),
-                denial_count=denial_counts.get(row["id"], 0),
-            )
-            for row in rows
-        ]
+        summaries = []
+        for row in rows:
+            remittance = _remittance(row)
+            for status in RemitClaimStatus:
+                remittance.counts[status] = claim_counts.get((row["id"], status.value), 0)
+            remittance.denial_count = denial_counts.get(row["id"], 0)
+            summaries.append(remittance.summary())
+        return summaries
 
     async def unmatched_claims(self, tenant_id: str, *, limit: int, offset: int) -> list[RemitClaim]:
-        """The unmatched queue, oldest first (work it in the order it arrived)."""
+        """The unmatched queue of posted remittances, oldest first (work it in the order it arrived)."""
+        return await self._queue(tenant_id, remit_claims.c.status == RemitClaimStatus.UNMATCHED.value, limit, offset)
+
+    async def claims_with_unmatched_lines(self, tenant_id: str, *, limit: int, offset: int) -> list[RemitClaim]:
+        """Posted claims with lines that match none of the submitted lines, oldest first."""
+        return await self._queue(tenant_id, remit_claims.c.has_unmatched_lines.is_(True), limit, offset)
+
+    async def _queue(self, tenant_id: str, condition: Any, limit: int, offset: int) -> list[RemitClaim]:
         rows = (
             await self._session.execute(
                 select(remit_claims)
-                .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.status == RemitClaimStatus.UNMATCHED.value)
+                .join(remittances, remittances.c.id == remit_claims.c.remittance_id)
+                .where(remit_claims.c.tenant_id == tenant_id, condition,
+                       remittances.c.status == RemittanceStatus.POSTED.value)
                 .order_by(remit_claims.c.created_at, remit_claims.c.remittance_id, remit_claims.c.sequence)
                 .limit(limit)
                 .offset(offset)
@@ -236,6 +355,115 @@ class RemittanceRepository:
                 by_id[row["remit_claim_id"]].denials.append(_denial(row))
         return claims
 
+    # ---------------------------------------------------------------- reconciliation
+    async def record_deposit(self, tenant_id: str, remittance_id: uuid.UUID, deposit: Deposit) -> None:
+        await self._session.execute(
+            update(remittances).where(remittances.c.tenant_id == tenant_id, remittances.c.id == remittance_id)
+            .values(deposit_reference=deposit.reference, deposit_date=deposit.deposit_date,
+                    deposit_amount=deposit.amount, reconciled_at=deposit.matched_at, reconciled_by=deposit.matched_by)
+        )
+
+    async def posted_totals(self, tenant_id: str, remittance_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+        """Remittance id -> what its posted claims paid."""
+        totals: dict[uuid.UUID, Decimal] = {}
+        for chunk in _chunks(set(remittance_ids)):
+            for remittance_id, total in await self._session.execute(
+                select(remit_claims.c.remittance_id, func.sum(remit_claims.c.total_paid))
+                .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.remittance_id.in_(chunk),
+                       remit_claims.c.status == RemitClaimStatus.POSTED.value)
+                .group_by(remit_claims.c.remittance_id)
+            ):
+                totals[remittance_id] = Decimal(total)
+        return totals
+
+
+class ReportRepository:
+    """Aggregates over posted remittances for a period [start, end] of posting dates."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def posted_claims_by_payer(self, tenant_id: str, start: datetime, end: datetime) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(remittances.c.payer_id, func.count())
+            .select_from(remit_claims.join(remittances, remittances.c.id == remit_claims.c.remittance_id))
+            .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.status == RemitClaimStatus.POSTED.value,
+                   remittances.c.status == RemittanceStatus.POSTED.value, remittances.c.posted_at >= start,
+                   remittances.c.posted_at < end)
+            .group_by(remittances.c.payer_id)
+        )
+        return {payer_id: count for payer_id, count in rows}
+
+    async def denial_records(self, tenant_id: str, start: datetime, end: datetime) -> list[DenialRecord]:
+        rows = await self._session.execute(
+            select(denials.c.remit_claim_id, remittances.c.payer_id, denials.c.category, denials.c.owning_department,
+                   denials.c.denied_amount, denials.c.adjustments)
+            .select_from(denials.join(remittances, remittances.c.id == denials.c.remittance_id))
+            .where(denials.c.tenant_id == tenant_id, denials.c.created_at >= start, denials.c.created_at < end)
+        )
+        return [
+            DenialRecord(remit_claim_id=r[0], payer_id=r[1], category=r[2], department=r[3], denied_amount=r[4],
+                         adjustments=_Adjustments.validate_python(r[5]))
+            for r in rows
+        ]
+
+
+class EraFileRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def find_by_hash(self, tenant_id: str, content_sha256: str) -> EraFile | None:
+        row = (await self._session.execute(
+            select(*_ERA_FILE_COLUMNS).where(era_files.c.tenant_id == tenant_id,
+                                             era_files.c.content_sha256 == content_sha256)
+        )).mappings().first()
+        return EraFile(**row) if row else None
+
+    async def get(self, tenant_id: str, era_file_id: uuid.UUID) -> EraFile | None:
+        row = (await self._session.execute(
+            select(*_ERA_FILE_COLUMNS).where(era_files.c.tenant_id == tenant_id, era_files.c.id == era_file_id)
+        )).mappings().first()
+        return EraFile(**row) if row else None
+
+    async def content(self, tenant_id: str, era_file_id: uuid.UUID) -> bytes | None:
+        return await self._session.scalar(
+            select(era_files.c.content).where(era_files.c.tenant_id == tenant_id, era_files.c.id == era_file_id)
+        )
+
+    async def add(self, era_file: EraFile, content: bytes) -> None:
+        await self._session.execute(insert(era_files).values(**asdict(era_file), content=content))
+
+    async def save_outcome(self, era_file: EraFile) -> None:
+        await self._session.execute(
+            update(era_files).where(era_files.c.tenant_id == era_file.tenant_id, era_files.c.id == era_file.id)
+            .values(transactions=era_file.transactions, problems=era_file.problems)
+        )
+
+
+class PostingSettingsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, tenant_id: str) -> PostingSettings:
+        row = (await self._session.execute(
+            select(posting_settings).where(posting_settings.c.tenant_id == tenant_id)
+        )).mappings().first()
+        if row is None:
+            return PostingSettings(tenant_id=tenant_id)
+        return PostingSettings(tenant_id=tenant_id, auto_post_clean_remits=row["auto_post_clean_remits"],
+                               updated_by=row["updated_by"], updated_at=row["updated_at"])
+
+    async def save(self, settings: PostingSettings) -> None:
+        values = {"auto_post_clean_remits": settings.auto_post_clean_remits, "updated_by": settings.updated_by,
+                  "updated_at": settings.updated_at}
+        done = await self._session.execute(
+            update(posting_settings).where(posting_settings.c.tenant_id == settings.tenant_id).values(**values)
+        )
+        if not done.rowcount:  # type: ignore[attr-defined]
+            await self._session.execute(insert(posting_settings).values(tenant_id=settings.tenant_id, **values))
+
+
+_ERA_FILE_COLUMNS = [c for c in era_files.c if c.name != "content"]
 
 # ---------------------------------------------------------------- rows <-> domain
 def _expected_claim_row(claim: ExpectedClaim) -> dict[str, Any]:
@@ -290,6 +518,13 @@ def _payment(row: Mapping[str, Any]) -> PaymentInfo:
     )
 
 
+#: ClaimPayment fields kept in the ``details`` document (the rest have columns of their own).
+_DETAIL_FIELDS = frozenset(ClaimPayment.model_fields) - {
+    "patient_control_number", "status_code", "total_charge", "total_paid", "patient_responsibility_amount",
+    "payer_claim_control_number", "adjudicated_on", "adjustments", "remark_codes", "lines",
+}
+
+
 def _remit_claim_row(remittance: Remittance, claim: RemitClaim) -> dict[str, Any]:
     payment, match = claim.payment, claim.match
     return {
@@ -315,24 +550,30 @@ def _remit_claim_row(remittance: Remittance, claim: RemitClaim) -> dict[str, Any
         "reverses_remit_claim_id": claim.reverses_remit_claim_id,
         "adjustments": _Adjustments.dump_python(payment.adjustments, mode="json"),
         "remark_codes": list(payment.remark_codes),
-        "lines": _RemitLines.dump_python(payment.lines, mode="json"),
+        "lines": _RemitLines.dump_python(payment.lines, mode="json", exclude_defaults=True),
         "created_at": remittance.received_at,
+        "details": payment.model_dump(mode="json", include=_DETAIL_FIELDS, exclude_defaults=True),
+        "notes": [asdict(note) for note in claim.notes],
+        "line_matches": [asdict(m) for m in claim.line_matches],
+        "has_unmatched_lines": bool(claim.unmatched_lines) and claim.status == RemitClaimStatus.POSTED,
+        "reversed_by_remit_claim_id": claim.reversed_by_remit_claim_id,
     }
 
 
 def _remit_claim(row: Mapping[str, Any]) -> RemitClaim:
-    payment = ClaimPayment(
-        patient_control_number=row["patient_control_number"],
-        status_code=row["status_code"],
-        total_charge=row["total_charge"],
-        total_paid=row["total_paid"],
-        patient_responsibility_amount=row["reported_patient_responsibility"],
-        payer_claim_control_number=row["payer_claim_control_number"],
-        adjudicated_on=row["adjudicated_on"],
-        adjustments=_Adjustments.validate_python(row["adjustments"]),
-        remark_codes=tuple(row["remark_codes"]),
-        lines=_RemitLines.validate_python(row["lines"]),
-    )
+    payment = ClaimPayment.model_validate({
+        **(row["details"] or {}),
+        "patient_control_number": row["patient_control_number"],
+        "status_code": row["status_code"],
+        "total_charge": row["total_charge"],
+        "total_paid": row["total_paid"],
+        "patient_responsibility_amount": row["reported_patient_responsibility"],
+        "payer_claim_control_number": row["payer_claim_control_number"],
+        "adjudicated_on": row["adjudicated_on"],
+        "adjustments": row["adjustments"],
+        "remark_codes": row["remark_codes"],
+        "lines": row["lines"],
+    })
     match = (
         ClaimMatch(row["expected_claim_id"], row["claim_id"], row["encounter_id"])
         if row["expected_claim_id"] is not None
@@ -349,7 +590,50 @@ def _remit_claim(row: Mapping[str, Any]) -> RemitClaim:
         balance_problems=tuple(BalanceProblem(**p) for p in row["balance_problems"]),
         match=match,
         reverses_remit_claim_id=row["reverses_remit_claim_id"],
+        notes=tuple(Note(**n) for n in row["notes"] or ()),
+        line_matches=tuple(LineMatch(**m) for m in row["line_matches"] or ()),
+        reversed_by_remit_claim_id=row["reversed_by_remit_claim_id"],
     )
+
+
+def _remittance_state(remittance: Remittance) -> dict[str, Any]:
+    """The columns that change after the header is written: totals, status, problems."""
+    return {
+        "status": remittance.status.value,
+        "claims_paid_total": remittance.totals.claims_paid,
+        "provider_adjustment_total": remittance.totals.provider_adjustments,
+        "balance_problem": remittance.balance_problem,
+        "problems": remittance.problems,
+        "posted_at": remittance.posted_at,
+        "posted_by": remittance.posted_by,
+    }
+
+
+def _remittance(row: Mapping[str, Any]) -> Remittance:
+    header = RemittanceHeader(
+        payer=_payer(row), payment=_payment(row), credit_debit=row["credit_debit"], handling_code=row["handling_code"],
+        originating_company_id=row["originating_company_id"],
+        payee=PayeeRef.model_validate(row["payee"]) if row["payee"] else None,
+        production_date=row["production_date"], transaction_control_number=row["transaction_control_number"],
+    )
+    remittance = Remittance(
+        id=row["id"], tenant_id=row["tenant_id"], header=header, source=row["source"],
+        received_by=row["received_by"], received_at=row["received_at"], status=RemittanceStatus(row["status"]),
+        era_file_id=row["era_file_id"], transaction_index=row["transaction_index"], problems=row["problems"] or [],
+        balance_problem=row["balance_problem"], posted_at=row["posted_at"], posted_by=row["posted_by"],
+    )
+    remittance.totals.claims_paid = row["claims_paid_total"] if row["claims_paid_total"] is not None else Decimal(0)
+    remittance.totals.provider_adjustments = row["provider_adjustment_total"] or Decimal("0.00")
+    if row["reconciled_at"] is not None:
+        remittance.deposit = Deposit(reference=row["deposit_reference"], deposit_date=row["deposit_date"],
+                                     amount=row["deposit_amount"], matched_by=row["reconciled_by"],
+                                     matched_at=row["reconciled_at"])
+    return remittance
+
+
+def _provider_adjustment(row: Mapping[str, Any]) -> ProviderAdjustment:
+    return ProviderAdjustment(provider_id=row["provider_id"], fiscal_period_end=row["fiscal_period_end"],
+                              reason_code=row["reason_code"], reference=row["reference"], amount=row["amount"])
 
 
 def _denial_row(
@@ -372,7 +656,7 @@ def _denial_row(
         "adjustments": _Adjustments.dump_python(finding.adjustments, mode="json"),
         "remark_codes": list(finding.remark_codes),
         "explanation": finding.explanation,
-        "created_at": remittance.received_at,
+        "created_at": remittance.posted_at or remittance.received_at,
     }
 
 

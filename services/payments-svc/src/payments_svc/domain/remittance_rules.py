@@ -27,8 +27,7 @@ def cross_field_problems(document: RemittanceDocument, today: date) -> list[dict
     if payment.method == "NON" and payment.amount != 0:
         add("/payment/amount", "must be 0 when the method is NON (no payment)")
     if not payment_balances(document):
-        add("/payment/amount", "must equal the sum of the claims' total_paid (provider-level adjustments are not "
-                               "supported yet)")
+        add("/payment/amount", "must equal the sum of the claims' total_paid minus the provider adjustments")
     # No check on payment_date: an EFT's effective date (BPR16) may lie a few days ahead.
     for i, claim in enumerate(document.claims):
         if claim.status_code == REVERSAL and claim.total_charge > 0:
