@@ -16,7 +16,8 @@ def test_demo_runs_on_sqlite_and_reports_every_service(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     for expected in ("coding-svc", "claims-svc", "payments-svc", "patient-billing-svc", ": paid", ": denied",
-                     "billing denial queue", "back in rework", "balance 20.00"):
+                     "billing denial queue", "back in rework", "balance 20.00", "released by the coder",
+                     "release refused (422)"):
         assert expected in out, f"missing {expected!r} in:\n{out}"
     for service in ("coding-svc", "claims-svc", "payments-svc", "patient-billing-svc"):
         assert (tmp_path / "var" / "data" / f"{service}.db").exists()

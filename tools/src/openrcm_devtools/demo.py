@@ -1,8 +1,10 @@
 """`make run`: the whole system on embedded defaults, with demo data pushed through it.
 
 Starts the memory-only tansu broker on a free port and the four services as local processes, each
-with its own SQLite file under var/, submits sample encounters, posts a remittance that pays one
-claim and denies two, prints what every service now holds, and keeps serving until Ctrl-C.
+with its own SQLite file under var/, sets the demo practice's coding policy to release clean
+provider codes at intake, submits sample encounters (three already coded by the provider, one that a
+coder takes from the coding queue, codes and releases), posts a remittance that pays one claim and
+denies two, prints what every service now holds, and keeps serving until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -48,14 +50,18 @@ def main(argv: list[str] | None = None) -> None:
         stack = LocalStack(
             database_urls={name: f"sqlite+aiosqlite:///{workdir / 'data' / name}.db" for name in SERVICES},
             broker=broker, jwt_secret=secret, log_dir=log_dir,
-            extra_env={"KAFKA_SESSION_TIMEOUT_MS": "3000", "KAFKA_TOPIC_PARTITIONS": "3"},
+            extra_env={"KAFKA_SESSION_TIMEOUT_MS": "3000", "KAFKA_TOPIC_PARTITIONS": "3",
+                       # claims-svc batches READY claims every second into a file-drop clearinghouse under var/
+                       "BATCH_INTERVAL_SECONDS": "1", "CLEARINGHOUSES": json.dumps(
+                           {"local-drop": {"adapter": "file_drop", "directory": str(workdir / "clearinghouse")}})},
         )
         stack.start()
         stack.wait_ready()
         for name, process in stack.services.items():
             say(f"  {name:<20} {process.base_url}/docs   (log: {process.log_path})")
         tokens = {role: mint_token(secret=secret, subject=f"demo-{role}", roles=[role], tenants=[TENANT])
-                  for role in ("ehr_integration", "coder", "biller", "payment_poster", "patient_accounts")}
+                  for role in ("ehr_integration", "coder", "biller", "payment_poster", "patient_accounts",
+                               "practice_admin")}
         run_demo(stack, tokens)
         say("")
         say(f"Tokens for tenant '{TENANT}' (valid 8 h); mint more with:")
@@ -78,6 +84,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run_demo(stack: LocalStack, tokens: dict[str, str]) -> None:
+    say("\n0. coding-svc: the practice's coding policy releases clean provider codes at intake")
+    with stack.client("coding-svc", tokens["practice_admin"]) as coding:
+        coding.put("/v1/coding-policy", json={"auto_release_clean_provider_codes": True}).raise_for_status()
+
+    say("\n0b. claims-svc: the practice's billing reference data (route, payer, billing profile, fee schedule CSV)")
+    with stack.client("claims-svc", tokens["practice_admin"]) as claims_api:
+        samples.post_billing_reference(claims_api)
+
     say("\n1. coding-svc: an EHR submits three coded encounters")
     encounters = {}
     with stack.client("coding-svc", tokens["ehr_integration"]) as coding:
@@ -91,16 +105,22 @@ def run_demo(stack: LocalStack, tokens: dict[str, str]) -> None:
             say(f"   encounter {enc['id']} patient {patient_id}: {enc['status']} rev {enc['revision']}, "
                 f"dx {','.join(enc['diagnoses'])}, {len(enc['service_lines'])} lines")
 
-    say("\n2. claims-svc: EncounterCoded -> one claim per encounter -> ClaimSubmitted")
+    coder_queue_demo(stack, tokens)
+
+    say("\n2. claims-svc: EncounterCoded -> scrubbed claim -> 837P batch to the clearinghouse -> ClaimSubmitted")
     claims = {}
     with stack.client("claims-svc", tokens["biller"]) as claims_api:
         for key, enc in encounters.items():
-            summary = wait_until(lambda e=enc: claims_api.get("/v1/claims", params={"encounter_id": e["id"]}).json()["items"],
-                                 what="claim")[0]
+            summary = wait_until(lambda e=enc: [c for c in claims_api.get("/v1/claims", params={"encounter_id": e["id"]})
+                                                .json()["items"] if c["status"] == "submitted"], what="claim submitted")[0]
             claims[key] = claims_api.get(f"/v1/claims/{summary['id']}").json()
             claim = claims[key]
             say(f"   claim {claim['patient_control_number']} for encounter {enc['id'][:8]}: {claim['status']}, "
                 f"charge {claim['total_charge']} to {claim['payer']['name'] if isinstance(claim.get('payer'), dict) else claim.get('payer_id')}")
+
+        for batch in claims_api.get("/v1/batches").json()["items"]:
+            say(f"   batch {batch['file_name']}: {batch['claim_count']} claim(s), ISA13 {batch['interchange_control_number']},"
+                f" {batch['status']} to {batch['clearinghouse']}")
 
     say("\n3. payments-svc: ClaimSubmitted -> expected claims; the payer's remittance arrives")
     with stack.client("payments-svc", tokens["payment_poster"]) as payments:
@@ -148,6 +168,45 @@ def run_demo(stack: LocalStack, tokens: dict[str, str]) -> None:
             f"patient due {account['patient_due']}")
         say("   " + json.dumps({k: account[k] for k in ("balance", "patient_due", "insurance_pending") if k in account}))
     say("\nThe revenue cycle ran end to end: encounter -> claim -> remit -> patient balance, denials routed.")
+
+
+def coder_queue_demo(stack: LocalStack, tokens: dict[str, str]) -> None:
+    """An encounter the provider did not code waits in the coding queue; a coder claims, codes and releases it."""
+    say("\n1b. coding-svc: an encounter without codes waits in the coding queue; a coder works it")
+    body = samples.encounter("DEMO-QUEUE", patient_id="MRN-1004", last_name="Okoye")
+    body["diagnoses"], body["service_lines"] = [], []
+    body["notes"] = [{"type": "progress", "author": "Dr Okafor", "text": "Follow-up of type 2 diabetes; A1c drawn."}]
+    with stack.client("coding-svc", tokens["ehr_integration"]) as ehr:
+        submitted = ehr.post("/v1/encounters", json=body)
+        submitted.raise_for_status()
+    with stack.client("coding-svc", tokens["coder"]) as coding:
+        queue = coding.get("/v1/work-queue", params={"queue": "coding"}).json()["items"]
+        for item in queue:
+            say(f"   queue: encounter {item['encounter_id'][:8]} {item['status']}, filing deadline "
+                f"{item['filing_deadline']} ({item['days_left']} days left), age {item['age_days']} d")
+        claimed = coding.post("/v1/work-queue/next", params={"queue": "coding"})
+        claimed.raise_for_status()
+        enc = claimed.json()
+        say(f"   claim: {enc['claim']['claimed_by']} holds encounter {enc['id'][:8]} until {enc['claim']['expires_at'][11:16]} UTC")
+        draft = coding.put(f"/v1/encounters/{enc['id']}/draft", json={
+            "diagnoses": ["E11.9"],
+            "service_lines": [{"procedure_code": "99213", "diagnosis_pointers": [1, 2], "charge": "125.00"}],
+        })
+        draft.raise_for_status()
+        for finding in draft.json()["findings"]:
+            say(f"   draft: {finding['severity']} {finding['edit_id']}: {finding['message']} Fix: {finding['suggested_fix']}")
+        blocked = coding.post(f"/v1/encounters/{enc['id']}/release")
+        say(f"   release refused ({blocked.status_code}): {blocked.json()['detail']}")
+        coding.put(f"/v1/encounters/{enc['id']}/draft", json={
+            "diagnoses": ["E11.9"],
+            "service_lines": [{"procedure_code": "99213", "diagnosis_pointers": [1], "charge": "125.00"},
+                              {"procedure_code": "83036", "diagnosis_pointers": [1], "charge": "40.00"}],
+        }).raise_for_status()
+        released = coding.post(f"/v1/encounters/{enc['id']}/release")
+        released.raise_for_status()
+        done = released.json()
+        say(f"   released by the coder: encounter {done['id'][:8]} {done['status']} rev {done['revision']}, "
+            f"dx {','.join(done['codes']['diagnoses'])}, {len(done['codes']['service_lines'])} lines -> EncounterCoded")
 
 
 def say(text: str) -> None:

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from coding_svc import SERVICE_NAME
 from coding_svc.config import Settings, get_settings
 from coding_svc.adapters.reference import warm_up
-from coding_svc.entrypoints.api import code_sets
+from coding_svc.entrypoints.api import audits, code_sets, procedure_catalog
 from coding_svc.entrypoints.api.routes import router
 from coding_svc.entrypoints.consumer import HANDLERS
 from openrcm_shared.contracts import EncounterCoded
@@ -20,7 +20,7 @@ DEFINITION = ServiceDefinition(
     version="0.1.0",
     description="Encounters from EHRs, coding, coding edits. Emits EncounterCoded.",
     migrations_dir=MIGRATIONS_DIR,
-    routers=[router, code_sets.router],
+    routers=[router, code_sets.router, audits.router, procedure_catalog.router],
     produces=[EncounterCoded],
     handlers=HANDLERS,
     startup=[warm_up],

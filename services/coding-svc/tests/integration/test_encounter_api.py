@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from coding_svc.adapters.orm import encounters
-from coding_svc.main import create_app
-from openrcm_devtools.pytest_plugin import auth_headers, running_app
+from openrcm_devtools.pytest_plugin import auth_headers
 from openrcm_shared.db import audit_log, outbox_events
 
 from openrcm_devtools.samples import encounter as encounter_body
@@ -14,65 +11,52 @@ from openrcm_devtools.samples import encounter as encounter_body
 EHR = auth_headers("ehr_integration")
 
 
-async def _count(app, table) -> int:  # type: ignore[no-untyped-def]
-    async with app.state.runtime.session_factory() as session:
-        return int(await session.scalar(select(func.count()).select_from(table)))
+async def test_coded_encounter_is_stored_and_emits_encounter_coded(client, count, auto_release):
+    response = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "coded" and body["revision"] == 1
+    assert body["diagnoses"] == ["E119", "I10"]  # stored without the dot
+    assert response.headers["location"] == f"/v1/encounters/{body['id']}"
+
+    fetched = await client.get(f"/v1/encounters/{body['id']}", headers=auth_headers("coder"))
+    assert fetched.status_code == 200 and fetched.json()["id"] == body["id"]
+    assert await count(outbox_events) == 1
+    assert await count(audit_log, audit_log.c.entity_type == "encounter") == 2  # create + read
 
 
-async def test_coded_encounter_is_stored_and_emits_encounter_coded(settings):
-    app = create_app(settings)
-    async with running_app(app) as client:
-        response = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
-        assert response.status_code == 201, response.text
-        body = response.json()
-        assert body["status"] == "coded" and body["revision"] == 1
-        assert body["diagnoses"] == ["E119", "I10"]  # stored without the dot
-        assert response.headers["location"] == f"/v1/encounters/{body['id']}"
-
-        fetched = await client.get(f"/v1/encounters/{body['id']}", headers=auth_headers("coder"))
-        assert fetched.status_code == 200 and fetched.json()["id"] == body["id"]
-        assert await _count(app, outbox_events) == 1
-        assert await _count(app, audit_log) == 2  # create + read
+async def test_same_external_id_returns_the_original_and_stores_nothing_new(client, count, auto_release):
+    first = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
+    again = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert await count(encounters) == 1
+    assert await count(outbox_events) == 1
 
 
-async def test_same_external_id_returns_the_original_and_stores_nothing_new(settings):
-    app = create_app(settings)
-    async with running_app(app) as client:
-        first = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
-        again = await client.post("/v1/encounters", json=encounter_body("ENC-1001"), headers=EHR)
-        assert (first.status_code, again.status_code) == (201, 200)
-        assert again.json()["id"] == first.json()["id"]
-        assert await _count(app, encounters) == 1
-        assert await _count(app, outbox_events) == 1
-
-
-async def test_bad_input_lists_every_bad_field_and_stores_nothing(settings):
+async def test_bad_input_lists_every_bad_field_and_stores_nothing(client, count):
     body = encounter_body("ENC-1001")
     body["patient"]["sex"] = "X"
     body["billing_provider"]["npi"] = "1234567890"
     body["diagnoses"] = ["E11.9", "123"]
     body["coverages"][0]["relationship_to_subscriber"] = "01"  # subscriber then required
     body["service_lines"][0]["procedure_code"] = "9921"
-    app = create_app(settings)
-    async with running_app(app) as client:
-        response = await client.post("/v1/encounters", json=body, headers=EHR)
-        assert response.status_code == 422
-        assert response.headers["content-type"] == "application/problem+json"
-        pointers = {e["pointer"] for e in response.json()["errors"]}
-        assert {"/patient/sex", "/billing_provider/npi", "/diagnoses/1", "/coverages/0/subscriber",
-                "/service_lines/0/procedure_code"} <= pointers
-        assert "1234567890" not in response.text  # rejected values are not echoed
-        assert await _count(app, encounters) == 0
+    response = await client.post("/v1/encounters", json=body, headers=EHR)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    pointers = {e["pointer"] for e in response.json()["errors"]}
+    assert {"/patient/sex", "/billing_provider/npi", "/diagnoses/1", "/coverages/0/subscriber",
+            "/service_lines/0/procedure_code"} <= pointers
+    assert "1234567890" not in response.text  # rejected values are not echoed
+    assert await count(encounters) == 0
 
 
-async def test_cross_field_problems_are_listed_together(settings):
+async def test_cross_field_problems_are_listed_together(client, count):
     body = encounter_body("ENC-1002", diagnoses=["E11.9"])
     body["patient"]["date_of_birth"] = "2999-01-01"
     body["service_lines"][0]["diagnosis_pointers"] = [1, 3]
-    app = create_app(settings)
-    async with running_app(app) as client:
-        response = await client.post("/v1/encounters", json=body, headers=EHR)
-        assert response.status_code == 422
-        pointers = {e["pointer"] for e in response.json()["errors"]}
-        assert {"/patient/date_of_birth", "/service_lines/0/diagnosis_pointers/1"} <= pointers
-        assert await _count(app, encounters) == 0
+    response = await client.post("/v1/encounters", json=body, headers=EHR)
+    assert response.status_code == 422
+    pointers = {e["pointer"] for e in response.json()["errors"]}
+    assert {"/patient/date_of_birth", "/service_lines/0/diagnosis_pointers/1"} <= pointers
+    assert await count(encounters) == 0

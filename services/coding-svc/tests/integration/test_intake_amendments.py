@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import update
 
 from coding_svc.adapters.orm import encounter_versions, encounters
@@ -13,6 +14,9 @@ from openrcm_shared.db import audit_log, outbox_events
 
 EHR = auth_headers("ehr_integration", subject="ehr-epic")
 CODER = auth_headers("coder")
+
+# These tell the story of provider-coded encounters released at intake: the tenant opts in.
+pytestmark = pytest.mark.usefixtures("auto_release")
 
 
 def uncoded(external_id: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select
 
 from coding_svc.adapters.orm import encounter_versions, encounters
@@ -14,6 +15,9 @@ from openrcm_shared.db import idempotency_keys, outbox_events
 from openrcm_shared.idempotency import Claim, IdempotentRequest, request_fingerprint
 
 EHR = auth_headers("ehr_integration", subject="ehr-epic")
+
+# These tell the story of provider-coded encounters released at intake: the tenant opts in.
+pytestmark = pytest.mark.usefixtures("auto_release")
 
 
 def keyed(key: str, headers: dict[str, str] = EHR) -> dict[str, str]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from coding_svc.domain.accuracy import (
-    CodedAnswer, CoderQuality, CodingError, compare, selected_for_audit,
-)
-from coding_svc.domain.encounter import ProcedureLine
+from coding_svc.domain.accuracy import CoderQuality, CodingError, compare, selected_for_audit
+from coding_svc.domain.encounter import CodeSet, ProcedureLine
 
 DOS = date(2026, 10, 5)
 
@@ -18,8 +16,8 @@ def line(code: str, *pointers: int, units: str = "1", modifiers: tuple[str, ...]
                          diagnosis_pointers=pointers, service_date=DOS, charge=None)
 
 
-def answer(diagnoses: list[str], *lines: ProcedureLine) -> CodedAnswer:
-    return CodedAnswer(tuple(diagnoses), lines)
+def answer(diagnoses: list[str], *lines: ProcedureLine) -> CodeSet:
+    return CodeSet(diagnoses=tuple(d.replace(".", "") for d in diagnoses), lines=lines)
 
 
 # Encounter 1: E11.9 for E11.65 (same category: wrong code), 99214 for 99213 (wrong code);
@@ -48,7 +46,7 @@ def test_encounter_1_counts_each_mistake_once():
     result = compare(*ENCOUNTER_1)
     assert (result.matched_codes, result.coder_codes, result.auditor_codes) == (2, 4, 4)
     assert result.error_counts() == {CodingError.WRONG_CODE: 2}
-    assert {(d.coder_code, d.auditor_code) for d in result.discrepancies} == {("E11.9", "E11.65"), ("99214", "99213")}
+    assert {(d.coder_code, d.auditor_code) for d in result.discrepancies} == {("E119", "E1165"), ("99214", "99213")}
 
 
 def test_encounter_2_modifier_units_and_extras():

@@ -1,15 +1,24 @@
-"""Encounter repository: loads and saves the aggregate, always inside one tenant."""
+"""Repositories: load and save coding-svc's aggregates, always inside one tenant."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coding_svc.adapters.orm import encounter_versions, encounters
-from coding_svc.domain.encounter import Encounter, EncounterDocument, EncounterStatus, EncounterVersion
+from coding_svc.adapters.orm import coding_policies, coding_releases, encounter_versions, encounters, physician_queries
+from coding_svc.domain.edits.findings import Finding, Severity
+from coding_svc.domain.encounter import (
+    Assignment, CodeSet, Encounter, EncounterDocument, EncounterStatus, EncounterVersion, Release,
+)
+from coding_svc.domain.physician_query import PhysicianQuery, QueryStatus
+from coding_svc.domain.policy import CodingPolicy
 
 
 class EncounterRepository:
@@ -82,9 +91,84 @@ class EncounterRepository:
         query = query.order_by(encounters.c.created_at.desc(), encounters.c.id).limit(limit).offset(offset)
         return [_to_domain(row) for row in (await self._session.execute(query)).mappings()]
 
+    # -- work queues ---------------------------------------------------------------------------------
 
-def _to_row(encounter: Encounter) -> dict:
+    async def queue(
+        self, tenant_id: str, status: EncounterStatus, *, now: datetime, claimed: bool | None = None,
+        payer_id: str | None = None, limit: int, offset: int,
+    ) -> list[Encounter]:
+        """One queue in working order: filing deadline, then age (oldest received first)."""
+        query = _queue_query(tenant_id, status, now=now, claimed=claimed, payer_id=payer_id).limit(limit).offset(offset)
+        return [_to_domain(row) for row in (await self._session.execute(query)).mappings()]
+
+    async def next_unclaimed(
+        self, tenant_id: str, status: EncounterStatus, *, now: datetime, payer_id: str | None = None
+    ) -> Encounter | None:
+        """The first unclaimed encounter of a queue, locked for this transaction. On PostgreSQL rows other
+        transactions hold are skipped (two coders asking at once get different encounters); on SQLite
+        ``BEGIN IMMEDIATE`` already serialises writers."""
+        query = (
+            _queue_query(tenant_id, status, now=now, claimed=False, payer_id=payer_id)
+            .limit(1).with_for_update(skip_locked=True)
+        )
+        row = (await self._session.execute(query)).mappings().first()
+        return _to_domain(row) if row else None
+
+    async def open_encounter_deadlines(self, tenant_id: str) -> list[tuple[uuid.UUID, date, str | None]]:
+        """(id, first date of service, primary payer) of every encounter not coded: their deadlines follow
+        the policy."""
+        rows = await self._session.execute(
+            select(encounters.c.id, encounters.c.service_date_from, encounters.c.primary_payer_id).where(
+                encounters.c.tenant_id == tenant_id, encounters.c.status != EncounterStatus.CODED.value
+            )
+        )
+        return [(row.id, row.service_date_from, row.primary_payer_id) for row in rows]
+
+    async def set_filing_deadlines(self, tenant_id: str, deadlines: Iterable[tuple[uuid.UUID, date]]) -> None:
+        params = [{"b_id": encounter_id, "b_deadline": deadline} for encounter_id, deadline in deadlines]
+        if not params:
+            return
+        statement = (
+            update(encounters)
+            .where(encounters.c.tenant_id == tenant_id, encounters.c.id == bindparam("b_id"))
+            .values(filing_deadline=bindparam("b_deadline"))
+        )
+        await self._session.execute(statement, params)
+
+
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
+    return or_(encounters.c.claimed_by.is_(None), encounters.c.claim_expires_at <= now)
+
+
+def _queue_query(tenant_id: str, status: EncounterStatus, *, now: datetime, claimed: bool | None, payer_id: str | None):  # type: ignore[no-untyped-def]
+    query = select(encounters).where(encounters.c.tenant_id == tenant_id, encounters.c.status == status.value)
+    if claimed is True:
+        query = query.where(and_(encounters.c.claimed_by.is_not(None), encounters.c.claim_expires_at > now))
+    elif claimed is False:
+        query = query.where(_unclaimed(now))
+    if payer_id is not None:
+        query = query.where(encounters.c.primary_payer_id == payer_id)
+    return query.order_by(encounters.c.filing_deadline, encounters.c.received_at, encounters.c.id)
+
+
+def findings_to_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    return [{**asdict(f), "severity": f.severity.value, "lines": list(f.lines), "diagnoses": list(f.diagnoses)}
+            for f in findings]
+
+
+def findings_from_json(data: Iterable[dict[str, Any]] | None) -> tuple[Finding, ...]:
+    return tuple(
+        Finding(
+            edit_id=f["edit_id"], severity=Severity(f["severity"]), message=f["message"],
+            suggested_fix=f["suggested_fix"], lines=tuple(f.get("lines", ())), diagnoses=tuple(f.get("diagnoses", ())),
+        )
+        for f in data or ()
+    )
+
+
+def _to_row(encounter: Encounter) -> dict[str, Any]:
     doc = encounter.document
+    assignment = encounter.assignment
     return {
         "id": encounter.id,
         "tenant_id": encounter.tenant_id,
@@ -101,10 +185,21 @@ def _to_row(encounter: Encounter) -> dict:
         "version": encounter.version,
         "received_at": encounter.received_at,
         "received_by": encounter.received_by,
+        "codes": encounter.codes.model_dump(mode="json"),
+        "codes_by": encounter.codes_by,
+        "claimed_by": assignment.coder if assignment else None,
+        "claimed_at": assignment.claimed_at if assignment else None,
+        "claim_expires_at": assignment.expires_at if assignment else None,
+        "findings": findings_to_json(encounter.findings),
+        "primary_payer_id": doc.primary_payer_id,
+        "filing_deadline": encounter.filing_deadline,
     }
 
 
 def _to_domain(row) -> Encounter:  # type: ignore[no-untyped-def]
+    assignment = (
+        Assignment(row["claimed_by"], row["claimed_at"], row["claim_expires_at"]) if row["claimed_by"] else None
+    )
     return Encounter(
         id=row["id"],
         tenant_id=row["tenant_id"],
@@ -116,4 +211,136 @@ def _to_domain(row) -> Encounter:  # type: ignore[no-untyped-def]
         version=row["version"],
         received_at=row["received_at"],
         received_by=row["received_by"],
+        codes=CodeSet.model_validate(row["codes"]),
+        codes_by=row["codes_by"],
+        assignment=assignment,
+        findings=findings_from_json(row["findings"]),
+        filing_deadline=row["filing_deadline"],
+    )
+
+
+class PolicyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, tenant_id: str) -> CodingPolicy:
+        """The tenant's policy, or the defaults when it never set one."""
+        row = (
+            await self._session.execute(select(coding_policies).where(coding_policies.c.tenant_id == tenant_id))
+        ).mappings().first()
+        if row is None:
+            return CodingPolicy(tenant_id=tenant_id)
+        return CodingPolicy(
+            tenant_id=tenant_id,
+            auto_release_clean_provider_codes=row["auto_release_clean_provider_codes"],
+            claim_minutes=row["claim_minutes"],
+            default_filing_days=row["default_filing_days"],
+            filing_days_by_payer={str(k): int(v) for k, v in (row["filing_days_by_payer"] or {}).items()},
+            audit_sample_percent=Decimal(row["audit_sample_percent"]),
+            audit_sample_percent_by_coder={
+                str(k): Decimal(str(v)) for k, v in (row["audit_sample_percent_by_coder"] or {}).items()
+            },
+            updated_at=row["updated_at"],
+            updated_by=row["updated_by"],
+        )
+
+    async def put(self, policy: CodingPolicy) -> None:
+        values = {
+            "auto_release_clean_provider_codes": policy.auto_release_clean_provider_codes,
+            "claim_minutes": policy.claim_minutes,
+            "default_filing_days": policy.default_filing_days,
+            "filing_days_by_payer": dict(policy.filing_days_by_payer),
+            "audit_sample_percent": policy.audit_sample_percent,
+            "audit_sample_percent_by_coder": {k: str(v) for k, v in policy.audit_sample_percent_by_coder.items()},
+            "updated_at": policy.updated_at,
+            "updated_by": policy.updated_by,
+        }
+        table = coding_policies
+        updated = await self._session.execute(update(table).where(table.c.tenant_id == policy.tenant_id).values(**values))
+        if updated.rowcount == 0:  # type: ignore[attr-defined]
+            await self._session.execute(insert(table).values(tenant_id=policy.tenant_id, **values))
+
+
+class ReleaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, encounter: Encounter, release: Release, *, from_status: EncounterStatus) -> None:
+        await self._session.execute(
+            insert(coding_releases).values(
+                encounter_id=encounter.id, revision=release.revision, tenant_id=encounter.tenant_id,
+                coder=release.coder, claimed_at=release.work_started_at, released_at=release.released_at,
+                codes=release.codes.model_dump(mode="json"), warnings=findings_to_json(release.warnings),
+                auto_released=release.auto_released, from_status=from_status.value,
+            )
+        )
+
+    async def for_encounter(self, tenant_id: str, encounter_id: uuid.UUID) -> list[dict[str, Any]]:
+        rows = await self._session.execute(
+            select(coding_releases)
+            .where(coding_releases.c.tenant_id == tenant_id, coding_releases.c.encounter_id == encounter_id)
+            .order_by(coding_releases.c.revision)
+        )
+        return [dict(row) for row in rows.mappings()]
+
+
+class QueryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, tenant_id: str, query_id: uuid.UUID, *, for_update: bool = False) -> PhysicianQuery | None:
+        statement = select(physician_queries).where(
+            physician_queries.c.tenant_id == tenant_id, physician_queries.c.id == query_id
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).mappings().first()
+        return _query_to_domain(row) if row else None
+
+    async def add(self, query: PhysicianQuery) -> None:
+        await self._session.execute(insert(physician_queries).values(**_query_to_row(query)))
+
+    async def save(self, query: PhysicianQuery) -> None:
+        await self._session.execute(
+            update(physician_queries)
+            .where(physician_queries.c.tenant_id == query.tenant_id, physician_queries.c.id == query.id)
+            .values(**_query_to_row(query))
+        )
+
+    async def list(
+        self, tenant_id: str, *, status: QueryStatus | None, provider_npi: str | None,
+        encounter_id: uuid.UUID | None = None, limit: int, offset: int,
+    ) -> list[PhysicianQuery]:
+        """Oldest first: the longest-waiting queries head the list."""
+        statement = select(physician_queries).where(physician_queries.c.tenant_id == tenant_id)
+        if status is not None:
+            statement = statement.where(physician_queries.c.status == status.value)
+        if provider_npi is not None:
+            statement = statement.where(physician_queries.c.provider_npi == provider_npi)
+        if encounter_id is not None:
+            statement = statement.where(physician_queries.c.encounter_id == encounter_id)
+        statement = statement.order_by(physician_queries.c.asked_at, physician_queries.c.id).limit(limit).offset(offset)
+        return [_query_to_domain(row) for row in (await self._session.execute(statement)).mappings()]
+
+
+def _query_to_row(query: PhysicianQuery) -> dict[str, Any]:
+    return {
+        "id": query.id, "tenant_id": query.tenant_id, "encounter_id": query.encounter_id,
+        "provider_npi": query.provider_npi, "asked_by": query.asked_by, "question": query.question,
+        "options": list(query.options) if query.options is not None else None, "status": query.status.value,
+        "resume_status": query.resume_status.value, "answer": query.answer, "chosen_option": query.chosen_option,
+        "asked_at": query.asked_at, "answered_at": query.answered_at, "answered_by": query.answered_by,
+        "withdrawn_at": query.withdrawn_at, "withdrawn_by": query.withdrawn_by,
+    }
+
+
+def _query_to_domain(row) -> PhysicianQuery:  # type: ignore[no-untyped-def]
+    return PhysicianQuery(
+        id=row["id"], tenant_id=row["tenant_id"], encounter_id=row["encounter_id"], provider_npi=row["provider_npi"],
+        asked_by=row["asked_by"], question=row["question"],
+        options=tuple(row["options"]) if row["options"] is not None else None,
+        resume_status=EncounterStatus(row["resume_status"]), asked_at=row["asked_at"],
+        status=QueryStatus(row["status"]), answer=row["answer"], chosen_option=row["chosen_option"],
+        answered_at=row["answered_at"], answered_by=row["answered_by"],
+        withdrawn_at=row["withdrawn_at"], withdrawn_by=row["withdrawn_by"],
     )

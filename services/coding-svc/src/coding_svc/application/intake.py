@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
-from coding_svc import SERVICE_NAME
-from coding_svc.adapters.repository import EncounterRepository
-from coding_svc.domain.encounter import Encounter, EncounterAlreadyCoded, EncounterDocument, EncounterStatus
+from coding_svc.adapters.repository import EncounterRepository, PolicyRepository
+from coding_svc.application.releases import record_release
+from coding_svc.domain.edits.engine import EditEngine
+from coding_svc.domain.encounter import Encounter, EncounterAlreadyCoded, EncounterDocument, EncounterStatus, Release
+from coding_svc.domain.policy import CodingPolicy
+from coding_svc.domain.work_queue import codes_under_edit
 from openrcm_shared import idempotency
-from openrcm_shared.contracts import EventEnvelope
 from openrcm_shared.db import UnitOfWork, utcnow
 from openrcm_shared.idempotency import Claim, StoredResponse
 from openrcm_shared.problems import Conflict
@@ -67,15 +70,20 @@ class EncounterCodedConflict(Conflict):
 
 
 async def submit_encounter(
-    uow: UnitOfWork, command: SubmitEncounter, *, claim: Claim | None = None, respond: Respond | None = None,
+    uow: UnitOfWork, command: SubmitEncounter, engine: EditEngine, *, claim: Claim | None = None,
+    respond: Respond | None = None,
 ) -> IntakeResult:
     """Store a new encounter, amend one not coded yet, or recognise a resend; one transaction.
 
     Keyed by (tenant, source system, external encounter id): the same document again changes nothing
     (also when identical requests race: the loser of the insert race starts over and finds the
     winner's row); a changed one amends the encounter while it awaits coding (the superseded document
-    goes to the version history) and is refused with 409 once it is coded. A document that carries
-    codes is released at once (EncounterCoded via the outbox).
+    goes to the version history) and is refused with 409 once it is coded.
+
+    The edits run on the provider's codes, if the document carries any, and their findings are kept
+    on the encounter. It is released at once (EncounterCoded via the outbox) only when the tenant's
+    policy auto-releases clean provider codes and the edits find no error; otherwise it waits in the
+    coding queue.
 
     With an Idempotency-Key ``claim``, ``respond(result)`` is stored in the same transaction.
     """
@@ -83,7 +91,7 @@ async def submit_encounter(
         raise ValueError("an Idempotency-Key claim needs a response to store")
     for attempt in (1, 2):
         try:
-            result = await _submit_once(uow, command)
+            result = await _submit_once(uow, command, engine)
             if claim is not None and respond is not None:
                 await idempotency.complete(uow, claim, respond(result))
             await uow.commit()
@@ -96,35 +104,53 @@ async def submit_encounter(
     raise AssertionError("unreachable")
 
 
-async def _submit_once(uow: UnitOfWork, command: SubmitEncounter) -> IntakeResult:
+async def _submit_once(uow: UnitOfWork, command: SubmitEncounter, engine: EditEngine) -> IntakeResult:
     repo = EncounterRepository(uow.session)
     doc = command.document
     # Locked: two amendments of one encounter apply one after the other.
     existing = await repo.find_by_external_id(command.tenant_id, doc.source_system, doc.external_encounter_id, for_update=True)
     now = utcnow()
+    release: Release | None = None
     if existing is None:
         encounter = Encounter.receive(command.tenant_id, doc, now=now, actor=command.actor)
-        coded = encounter.release(now) if doc.carries_codes else None
+        policy = await PolicyRepository(uow.session).get(command.tenant_id)
+        release = _check_provider_codes(encounter, engine, policy, now)
         await repo.add(encounter, now)
         outcome = IntakeOutcome.CREATED
     elif existing.is_same_document(doc):
-        encounter, coded, outcome = existing, None, IntakeOutcome.UNCHANGED
+        encounter, outcome = existing, IntakeOutcome.UNCHANGED
     else:
         encounter = existing
         try:
             superseded = encounter.amend(doc, now=now, actor=command.actor)
         except EncounterAlreadyCoded as exc:
             raise EncounterCodedConflict(exc) from None
-        coded = encounter.release(now) if doc.carries_codes else None
+        policy = await PolicyRepository(uow.session).get(command.tenant_id)
+        release = _check_provider_codes(encounter, engine, policy, now)
         await repo.add_superseded_version(encounter, superseded, now)
         await repo.save(encounter, now)
         outcome = IntakeOutcome.AMENDED
-    if coded is not None:
-        uow.emit(EventEnvelope.wrap(coded, tenant_id=command.tenant_id, producer=SERVICE_NAME))
+    if release is not None:
+        await record_release(uow, encounter, release, from_status=EncounterStatus.AWAITING_CODING)
     uow.audit(
         tenant_id=command.tenant_id, actor=command.actor,
         action={IntakeOutcome.CREATED: "create", IntakeOutcome.AMENDED: "amend", IntakeOutcome.UNCHANGED: "resend"}[outcome],
         entity_type="encounter", entity_id=encounter.id,
-        details={"status": encounter.status.value, "revision": encounter.revision, "version": encounter.version},
+        details={"status": encounter.status.value, "revision": encounter.revision, "version": encounter.version,
+                 "auto_released": release is not None},
     )
     return IntakeResult(encounter, outcome)
+
+
+def _check_provider_codes(encounter: Encounter, engine: EditEngine, policy: CodingPolicy, now: datetime) -> Release | None:
+    """Run the edits on the working codes (if any) and keep the findings; release them when the policy
+    allows and nothing blocks."""
+    encounter.filing_deadline = policy.filing_deadline(encounter.document)
+    if encounter.codes.is_empty:
+        encounter.record_findings(None)
+        return None
+    report = engine.run(codes_under_edit(encounter))
+    encounter.record_findings(report)
+    if not policy.auto_release_clean_provider_codes:
+        return None
+    return encounter.auto_release(report, now=now)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from coding_svc.domain.encounter import ProcedureLine
+from coding_svc.domain.encounter import CodeSet, ProcedureLine
 
 
 class CodingError(StrEnum):
@@ -39,15 +39,9 @@ class CodingError(StrEnum):
     WRONG_POINTER = "wrong_pointer"
 
 
-@dataclass(frozen=True)
-class CodedAnswer:
-    """One coding of an encounter: diagnoses in order and the service lines pointing at them."""
-
-    diagnoses: tuple[str, ...]
-    lines: tuple[ProcedureLine, ...]
-
-    def pointed_codes(self, line: ProcedureLine) -> frozenset[str]:
-        return frozenset(self.diagnoses[p - 1] for p in line.diagnosis_pointers if 1 <= p <= len(self.diagnoses))
+def pointed_codes(codes: CodeSet, line: ProcedureLine) -> frozenset[str]:
+    """The diagnosis codes a line points to (pointers are 1-based positions in the diagnosis list)."""
+    return frozenset(codes.diagnoses[p - 1] for p in line.diagnosis_pointers if 1 <= p <= len(codes.diagnoses))
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ def _category(code: str) -> str:
     return code.replace(".", "")[:3].upper()
 
 
-def compare(coder: CodedAnswer, auditor: CodedAnswer) -> Comparison:
+def compare(coder: CodeSet, auditor: CodeSet) -> Comparison:
     discrepancies: list[Discrepancy] = []
     counterpart = _compare_diagnoses(coder.diagnoses, auditor.diagnoses, discrepancies)
     dx_matched = sum(1 for ours, theirs in counterpart if ours == theirs)
@@ -117,7 +111,7 @@ def _compare_diagnoses(
 
 
 def _compare_lines(
-    coder: CodedAnswer, auditor: CodedAnswer, counterpart: dict[str, str], out: list[Discrepancy]
+    coder: CodeSet, auditor: CodeSet, counterpart: dict[str, str], out: list[Discrepancy]
 ) -> int:
     coder_left, auditor_left = list(coder.lines), list(auditor.lines)
     both_coded = set(counterpart.values())
@@ -135,8 +129,8 @@ def _compare_lines(
                                    f"modifiers {_listed(ours.modifiers)} instead of {_listed(theirs.modifiers)}"))
         if Decimal(ours.units) != Decimal(theirs.units):
             out.append(Discrepancy(CodingError.WRONG_UNITS, code, code, f"{ours.units} units instead of {theirs.units}"))
-        our_pointed = {counterpart[c] for c in coder.pointed_codes(ours) if c in counterpart}
-        their_pointed = auditor.pointed_codes(theirs) & both_coded
+        our_pointed = {counterpart[c] for c in pointed_codes(coder, ours) if c in counterpart}
+        their_pointed = pointed_codes(auditor, theirs) & both_coded
         if our_pointed != their_pointed:
             out.append(Discrepancy(CodingError.WRONG_POINTER, code, code,
                                    f"points to {_listed(sorted(our_pointed))} instead of {_listed(sorted(their_pointed))}"))

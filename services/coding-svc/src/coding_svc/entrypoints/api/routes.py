@@ -13,7 +13,10 @@ from coding_svc.application.intake import (
     EncounterCodedConflict, IntakeOutcome, IntakeResult, SubmitEncounter, submit_encounter,
 )
 from coding_svc.application.queries import get_encounter, get_encounter_versions, list_encounters
+from coding_svc.domain.edits.engine import EditEngine
 from coding_svc.domain.encounter import EncounterStatus
+from coding_svc.entrypoints.api import coding_policy, coding_work, physician_queries
+from coding_svc.entrypoints.api.dependencies import EditEngineDep
 from coding_svc.entrypoints.api.schemas import (
     BulkEncountersIn, BulkEncountersOut, BulkItemResult, EncounterIn, EncounterOut, EncounterVersionOut,
     EncounterVersionsOut,
@@ -66,7 +69,7 @@ def _answer(result: IntakeResult) -> StoredResponse:
     },
 )
 async def post_encounter(
-    body: EncounterIn, ctx: CanSubmit, uow: UnitOfWorkDep, request: Request,
+    body: EncounterIn, ctx: CanSubmit, uow: UnitOfWorkDep, request: Request, engine: EditEngineDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     document, problems = document_or_problems(body, date.today())
@@ -81,7 +84,7 @@ async def post_encounter(
         claim = outcome
     async with idempotency.released_on_failure(uow, claim):
         result = await submit_encounter(
-            uow, SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document),
+            uow, SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document), engine,
             claim=claim, respond=_answer,
         )
     return _answer(result).to_response()
@@ -99,7 +102,7 @@ async def post_encounter(
     responses={422: {"description": "Not a list of 1 to 1,000 encounters.", **_PROBLEM}},
 )
 async def post_encounters_bulk(
-    body: BulkEncountersIn, ctx: CanSubmitBulk, uows: UnitOfWorkFactoryDep, request: Request,
+    body: BulkEncountersIn, ctx: CanSubmitBulk, uows: UnitOfWorkFactoryDep, request: Request, engine: EditEngineDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     key = await idempotent_request(request, tenant_id=ctx.tenant_id, client=ctx.actor, key=idempotency_key)
@@ -111,7 +114,7 @@ async def post_encounters_bulk(
                 return outcome.to_response()
             claim = outcome
         async with idempotency.released_on_failure(outer, claim):
-            results = await _submit_each(uows, ctx, body.encounters)
+            results = await _submit_each(uows, ctx, body.encounters, engine)
             answer = StoredResponse(
                 status.HTTP_200_OK,
                 BulkEncountersOut(results=results, counts=dict(Counter(r.status for r in results)))
@@ -126,7 +129,9 @@ async def post_encounters_bulk(
     return answer.to_response()
 
 
-async def _submit_each(uows: UnitOfWorkFactory, ctx: TenantContext, items: list[object]) -> list[BulkItemResult]:
+async def _submit_each(
+    uows: UnitOfWorkFactory, ctx: TenantContext, items: list[object], engine: EditEngine
+) -> list[BulkItemResult]:
     today = date.today()
     results: list[BulkItemResult] = []
     for index, raw in enumerate(items):
@@ -140,7 +145,7 @@ async def _submit_each(uows: UnitOfWorkFactory, ctx: TenantContext, items: list[
         try:
             async with uows() as uow:
                 result = await submit_encounter(
-                    uow, SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document)
+                    uow, SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document), engine
                 )
         except EncounterCodedConflict as exc:
             results.append(BulkItemResult(
@@ -197,3 +202,6 @@ async def get_many(
 
 
 router.include_router(intake)
+router.include_router(coding_work.router)
+router.include_router(physician_queries.router)
+router.include_router(coding_policy.router)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from coding_svc.domain.encounter import ClinicalNote, Encounter, EncounterDocument, EncounterVersion, ProcedureLine
+from coding_svc.application.coding_work import EnteredCodes
+from coding_svc.domain.edits.engine import EditReport
+from coding_svc.domain.edits.findings import Finding
+from coding_svc.domain.encounter import (
+    ClinicalNote, Encounter, EncounterDocument, EncounterVersion, LineEntry, ProcedureLine,
+)
+from coding_svc.domain.physician_query import PhysicianQuery, aging_bucket
+from coding_svc.domain.policy import (
+    DEFAULT_AUDIT_SAMPLE_PERCENT, DEFAULT_CLAIM_MINUTES, DEFAULT_FILING_DAYS, CodingPolicy,
+)
+from coding_svc.domain.work_queue import QueueItem
 from openrcm_shared.contracts import Address, Coverage, PartyName, Patient, Provider, Subscriber
 from openrcm_shared.identifiers import (
     icd10_format_is_valid, modifier_format_is_valid, normalize_icd10, npi_is_valid, procedure_code_system,
@@ -133,6 +143,13 @@ class ServiceLineIn(_In):
     service_date: date | None = Field(default=None, description="Defaults to service_date_from.")
     charge: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
 
+    def to_entry(self) -> LineEntry:
+        return LineEntry(
+            procedure_code=self.procedure_code, code_system=procedure_code_system(self.procedure_code) or "CPT",
+            modifiers=tuple(self.modifiers), units=self.units, diagnosis_pointers=tuple(self.diagnosis_pointers),
+            service_date=self.service_date, charge=self.charge,
+        )
+
 
 class NoteIn(_In):
     type: str = Field(min_length=1, max_length=60)
@@ -178,18 +195,7 @@ class EncounterIn(_In):
             prior_authorization_number=self.prior_authorization_number,
             diagnoses=tuple(self.diagnoses),
             notes=tuple(ClinicalNote(type=n.type, author=n.author, text=n.text) for n in self.notes),
-            lines=tuple(
-                ProcedureLine(
-                    procedure_code=line.procedure_code,
-                    code_system=procedure_code_system(line.procedure_code) or "CPT",
-                    modifiers=tuple(line.modifiers),
-                    units=line.units,
-                    diagnosis_pointers=tuple(line.diagnosis_pointers),
-                    service_date=line.service_date or self.service_date_from,
-                    charge=line.charge,
-                )
-                for line in self.service_lines
-            ),
+            lines=tuple(line.to_entry().to_line(self.service_date_from) for line in self.service_lines),
         )
 
     def _coverage(self, coverage: CoverageIn) -> Coverage:
@@ -205,9 +211,43 @@ class EncounterIn(_In):
         return Coverage(**data, subscriber=subscriber)
 
 
+class FindingOut(BaseModel):
+    """One edit finding: which edit, how bad (``error`` blocks release, ``warning`` does not), what is
+    wrong and how to fix it, and the service lines (1-based) and diagnoses it concerns."""
+
+    edit_id: str
+    severity: Literal["error", "warning"]
+    message: str
+    suggested_fix: str
+    lines: list[int]
+    diagnoses: list[str]
+
+    @classmethod
+    def of(cls, finding: Finding) -> "FindingOut":
+        return cls(edit_id=finding.edit_id, severity=finding.severity.value, message=finding.message,
+                   suggested_fix=finding.suggested_fix, lines=list(finding.lines), diagnoses=list(finding.diagnoses))
+
+
+def findings_out(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+    return [FindingOut.of(f).model_dump(mode="json") for f in findings]
+
+
+class CodeSetOut(BaseModel):
+    diagnoses: list[str] = Field(description="ICD-10-CM without the dot, first-listed first.")
+    service_lines: list[ProcedureLine]
+    entered_by: str | None = Field(description="The coder whose draft these are; null: the provider's codes as sent.")
+
+
+class ClaimOut(BaseModel):
+    claimed_by: str
+    claimed_at: datetime = Field(description="When this coder's work on the encounter began.")
+    expires_at: datetime
+    active: bool = Field(description="False once expired: anyone may then claim the encounter.")
+
+
 class EncounterOut(BaseModel):
     id: uuid.UUID
-    status: str
+    status: str = Field(description="awaiting_coding, query_pending, coded or rework.")
     revision: int = Field(description="Code sets released to billing (EncounterCoded); 0 until coded.")
     version: int = Field(description="Documents received from the EHR: 1, plus one per amendment before coding.")
     coded_at: datetime | None
@@ -220,13 +260,18 @@ class EncounterOut(BaseModel):
     place_of_service: str
     service_date_from: date
     service_date_to: date
-    diagnoses: list[str]
-    service_lines: list[ProcedureLine]
+    diagnoses: list[str] = Field(description="The diagnoses as the EHR sent them (the working codes are in `codes`).")
+    service_lines: list[ProcedureLine] = Field(description="The service lines as the EHR sent them.")
+    codes: CodeSetOut = Field(description="The working codes: released as the next revision, replaced by drafts.")
+    findings: list[FindingOut] = Field(description="What the edits found the last time they ran on the working codes.")
+    claim: ClaimOut | None = Field(description="The coder holding the encounter (or whose claim expired).")
+    filing_deadline: date | None = Field(description="The primary payer's timely-filing deadline.")
     rework_reasons: list[dict[str, Any]]
 
     @classmethod
     def of(cls, encounter: Encounter) -> "EncounterOut":
-        doc = encounter.document
+        doc, codes, assignment = encounter.document, encounter.codes, encounter.assignment
+        now = datetime.now(timezone.utc)
         return cls(
             id=encounter.id, status=encounter.status.value, revision=encounter.revision, version=encounter.version,
             coded_at=encounter.coded_at,
@@ -234,7 +279,12 @@ class EncounterOut(BaseModel):
             coverages=list(doc.coverages), billing_provider=doc.billing_provider,
             rendering_provider=doc.rendering_provider, place_of_service=doc.place_of_service,
             service_date_from=doc.service_date_from, service_date_to=doc.service_date_to,
-            diagnoses=list(doc.diagnoses), service_lines=list(doc.lines), rework_reasons=encounter.rework_reasons,
+            diagnoses=list(doc.diagnoses), service_lines=list(doc.lines),
+            codes=CodeSetOut(diagnoses=list(codes.diagnoses), service_lines=list(codes.lines), entered_by=encounter.codes_by),
+            findings=[FindingOut.of(f) for f in encounter.findings],
+            claim=ClaimOut(claimed_by=assignment.coder, claimed_at=assignment.claimed_at,
+                           expires_at=assignment.expires_at, active=assignment.active(now)) if assignment else None,
+            filing_deadline=encounter.filing_deadline, rework_reasons=encounter.rework_reasons,
         )
 
 
@@ -287,3 +337,178 @@ class BulkItemResult(BaseModel):
 class BulkEncountersOut(BaseModel):
     results: list[BulkItemResult]
     counts: dict[str, int] = Field(description="How many items ended in each status.")
+
+
+# ---------------------------------------------------------------- coding work
+
+class CodesIn(_In):
+    """Codes a coder enters: the same shapes as the diagnoses and service lines of an encounter at intake.
+
+    Each field is checked as at intake; whether the codes fit together (pointers, dates of service,
+    code validity, NCCI, MUE ...) is the edits' job: drafts are saved whatever they find."""
+
+    diagnoses: list[Icd10] = Field(default_factory=list, max_length=12, description="ICD-10-CM, first-listed first.")
+    service_lines: list[ServiceLineIn] = Field(default_factory=list, max_length=50)
+
+    def to_entered(self) -> EnteredCodes:
+        return EnteredCodes(diagnoses=tuple(self.diagnoses), lines=tuple(line.to_entry() for line in self.service_lines))
+
+
+class EditsOut(BaseModel):
+    clean: bool = Field(description="True when no finding blocks release (warnings may remain).")
+    errors: int
+    warnings: int
+    findings: list[FindingOut] = Field(description="Errors first, then by the line they concern.")
+
+    @classmethod
+    def of(cls, report: EditReport) -> "EditsOut":
+        return cls(clean=report.clean, errors=len(report.errors), warnings=len(report.warnings),
+                   findings=[FindingOut.of(f) for f in report.findings])
+
+
+class QueueItemOut(BaseModel):
+    encounter_id: uuid.UUID
+    status: str
+    revision: int
+    source_system: str
+    external_encounter_id: str
+    patient_id: str
+    service_date_from: date
+    payer_id: str | None = Field(description="The primary coverage's payer; null for self-pay.")
+    filing_deadline: date | None
+    days_left: int | None = Field(description="Days until the filing deadline; negative once it passed.")
+    received_at: datetime | None
+    age_days: int = Field(description="Whole days since the encounter was received.")
+    has_codes: bool = Field(description="Whether there are working codes (the provider's or a draft) at all.")
+    codes_entered_by: str | None
+    claimed_by: str | None = Field(description="The coder holding an unexpired claim.")
+    claim_expires_at: datetime | None
+    errors: int = Field(description="Error findings of the last edit run (they block release).")
+    warnings: int
+    rework_reason: dict[str, Any] | None = Field(description="Rework: the latest denial reason still to answer.")
+
+    @classmethod
+    def of(cls, item: QueueItem) -> "QueueItemOut":
+        encounter, doc = item.encounter, item.encounter.document
+        holder = encounter.claimed_by(item.now)
+        return cls(
+            encounter_id=encounter.id, status=encounter.status.value, revision=encounter.revision,
+            source_system=doc.source_system, external_encounter_id=doc.external_encounter_id,
+            patient_id=doc.patient.patient_id, service_date_from=doc.service_date_from, payer_id=doc.primary_payer_id,
+            filing_deadline=item.filing_deadline, days_left=item.days_left, received_at=encounter.received_at,
+            age_days=item.age_days, has_codes=not encounter.codes.is_empty, codes_entered_by=encounter.codes_by,
+            claimed_by=holder, claim_expires_at=encounter.assignment.expires_at if holder and encounter.assignment else None,
+            errors=item.error_count, warnings=item.warning_count, rework_reason=item.rework_reason,
+        )
+
+
+# ---------------------------------------------------------------- coding policy
+
+PayerId = Annotated[str, Field(min_length=1, max_length=80)]
+CoderId = Annotated[str, Field(min_length=1, max_length=200)]
+FilingDays = Annotated[int, Field(ge=1, le=3650)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+
+
+class CodingPolicyIn(_In):
+    """The whole policy (PUT replaces it; a field left out takes its default)."""
+
+    auto_release_clean_provider_codes: bool = Field(
+        default=False, description="Release provider-entered codes at intake when no edit finds an error, "
+        "instead of sending them to the coding queue.",
+    )
+    claim_minutes: int = Field(default=DEFAULT_CLAIM_MINUTES, ge=1, le=24 * 60,
+                               description="How long a coder's claim on an encounter lasts.")
+    default_filing_days: FilingDays = Field(default=DEFAULT_FILING_DAYS,
+                                            description="Timely-filing days after the date of service.")
+    filing_days_by_payer: dict[PayerId, FilingDays] = Field(
+        default_factory=dict, max_length=1000, description="Timely-filing days per payer id (primary coverage).",
+    )
+    audit_sample_percent: Percent = Field(default=DEFAULT_AUDIT_SAMPLE_PERCENT,
+                                          description="Share of each coder's releases drawn for audit.")
+    audit_sample_percent_by_coder: dict[CoderId, Percent] = Field(default_factory=dict, max_length=1000)
+
+    def to_policy(self, tenant_id: str) -> CodingPolicy:
+        return CodingPolicy(tenant_id=tenant_id, **self.model_dump())
+
+
+class CodingPolicyOut(BaseModel):
+    tenant_id: str
+    auto_release_clean_provider_codes: bool
+    claim_minutes: int
+    default_filing_days: int
+    filing_days_by_payer: dict[str, int]
+    audit_sample_percent: Decimal
+    audit_sample_percent_by_coder: dict[str, Decimal]
+    is_default: bool = Field(description="True while the tenant never set a policy (these are the defaults).")
+    updated_at: datetime | None
+    updated_by: str | None
+
+    @classmethod
+    def of(cls, policy: CodingPolicy) -> "CodingPolicyOut":
+        return cls(
+            tenant_id=policy.tenant_id, auto_release_clean_provider_codes=policy.auto_release_clean_provider_codes,
+            claim_minutes=policy.claim_minutes, default_filing_days=policy.default_filing_days,
+            filing_days_by_payer=dict(policy.filing_days_by_payer), audit_sample_percent=policy.audit_sample_percent,
+            audit_sample_percent_by_coder=dict(policy.audit_sample_percent_by_coder), is_default=policy.is_default,
+            updated_at=policy.updated_at, updated_by=policy.updated_by,
+        )
+
+
+# ---------------------------------------------------------------- physician queries
+
+class QueryIn(_In):
+    question: str = Field(min_length=1, max_length=4000, description="What the coder asks the provider.")
+    options: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None, min_length=2, max_length=10,
+        description="Choices the provider picks one of (a multiple-choice query); null for a free-text answer.",
+    )
+    provider_npi: Npi | None = Field(
+        default=None, description="Who is asked; defaults to the encounter's rendering provider (else billing)."
+    )
+
+    @field_validator("options", mode="after")
+    @classmethod
+    def _distinct(cls, options: list[str] | None) -> list[str] | None:
+        if options is not None and len(set(options)) != len(options):
+            raise ValueError("must not repeat an option")
+        return options
+
+
+class AnswerIn(_In):
+    answer: str | None = Field(default=None, min_length=1, max_length=4000,
+                               description="The provider's answer; for a query with options, an optional comment.")
+    chosen_option: str | None = Field(default=None, min_length=1, max_length=200,
+                                      description="For a query with options: exactly one of them.")
+
+
+class QueryOut(BaseModel):
+    id: uuid.UUID
+    encounter_id: uuid.UUID
+    provider_npi: str
+    asked_by: str
+    question: str
+    options: list[str] | None
+    status: str = Field(description="open, answered or withdrawn.")
+    answer: str | None
+    chosen_option: str | None
+    asked_at: datetime
+    answered_at: datetime | None
+    answered_by: str | None
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    returns_to: str = Field(description="The queue the encounter goes back to: awaiting_coding or rework.")
+    age_days: int = Field(description="Whole days waited: until now while open, until closed after.")
+    aging_bucket: Literal["0-2", "3-7", "8-14", "15+"]
+
+    @classmethod
+    def of(cls, query: PhysicianQuery, now: datetime | None = None) -> "QueryOut":
+        age = query.age_days(now or datetime.now(timezone.utc))
+        return cls(
+            id=query.id, encounter_id=query.encounter_id, provider_npi=query.provider_npi, asked_by=query.asked_by,
+            question=query.question, options=list(query.options) if query.options is not None else None,
+            status=query.status.value, answer=query.answer, chosen_option=query.chosen_option, asked_at=query.asked_at,
+            answered_at=query.answered_at, answered_by=query.answered_by, withdrawn_at=query.withdrawn_at,
+            withdrawn_by=query.withdrawn_by, returns_to=query.resume_status.value, age_days=age,
+            aging_bucket=aging_bucket(age),  # type: ignore[arg-type]
+        )
