@@ -89,6 +89,10 @@ async def run(args: argparse.Namespace, base_url: str) -> list[dict]:
     limits = httpx.Limits(max_connections=max(args.concurrency) + 50, max_keepalive_connections=max(args.concurrency) + 50)
     results = []
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60, limits=limits) as client:
+        # Clean provider codes are released at intake: each request stores the encounter and its event.
+        admin = {"Authorization": f"Bearer {token_for('practice_admin', tenants=('bench',))}"}
+        policy = await client.put("/v1/coding-policy", json={"auto_release_clean_provider_codes": True}, headers=admin)
+        policy.raise_for_status()
         await closed_loop(client, 10, 3)  # warm-up
         for concurrency in args.concurrency:
             results.append(await closed_loop(client, concurrency, args.seconds))

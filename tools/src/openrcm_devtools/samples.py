@@ -36,6 +36,7 @@ def encounter(
             "sex": "F",
             "address": {"line1": "12 Elm St", "city": "Springfield", "state": "IL", "postal_code": "62704"},
         },
+        "notes": [{"type": "progress", "author": "Dr Okafor", "text": "Follow-up visit; plan reviewed."}],
         "coverages": [] if self_pay else [
             {"sequence": "primary", "payer_id": payer_id, "payer_name": payer_name, "member_id": f"M{patient_id[-4:]}X",
              "relationship_to_subscriber": "18"}
@@ -50,6 +51,39 @@ def encounter(
             for code, charge, pointers in chosen_lines
         ],
     }
+
+
+def billing_reference(*, clearinghouse: str = "local-drop", payer_id: str = "ACME01",
+                      payer_name: str = "Acme Health Plan") -> dict[str, Any]:
+    """A practice's claims-svc reference data: one clearinghouse route, one payer, the billing profile, the fee schedule."""
+    return {
+        "route": {
+            "route_id": "gateway", "clearinghouse": clearinghouse,
+            "submitter": {"name": "Springfield Family Practice", "id": "SFP0001", "contact_name": "Billing Office",
+                          "phone": "2175550100"},
+            "receiver": {"name": "Gateway Clearinghouse", "id": "GATEWAY1"},
+            "interchange": {"sender_id": "SFP0001", "receiver_id": "GATEWAY1", "usage": "T"},
+            "application_sender_code": "SFP0001", "application_receiver_code": "GATEWAY1",
+        },
+        "payer": {"payer_id": payer_id, "name": payer_name, "claim_filing_indicator": "CI", "timely_filing_days": 365,
+                  "prior_auth_procedures": ["70553"], "route_id": "gateway"},
+        "billing_profile": {"npi": BILLING_NPI, "organization_name": "Springfield Family Practice", "tax_id": "371234567",
+                            "taxonomy": "207Q00000X",
+                            "address": {"line1": "100 Main St", "city": "Springfield", "state": "IL",
+                                        "postal_code": "627011234"}},
+        "fee_schedule_csv": ("procedure_code,modifier,charge,effective_from,effective_to\n"
+                             "99213,,125.00,2025-01-01,\n99214,,180.00,2025-01-01,\n83036,,40.00,2025-01-01,\n"
+                             "93000,,60.00,2025-01-01,\n"),
+    }
+
+
+def post_billing_reference(claims_api: Any, reference: dict[str, Any] | None = None) -> None:
+    """Send the reference data to claims-svc (``claims_api``: an httpx.Client with a practice_admin token)."""
+    reference = reference or billing_reference()
+    for path, key in (("/v1/routes", "route"), ("/v1/payers", "payer"), ("/v1/billing-profiles", "billing_profile")):
+        claims_api.post(path, json=reference[key]).raise_for_status()
+    claims_api.post("/v1/fee-schedule/import", content=reference["fee_schedule_csv"],
+                    headers={"content-type": "text/csv"}).raise_for_status()
 
 
 def remit_claim_paid(

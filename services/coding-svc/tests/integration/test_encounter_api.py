@@ -41,12 +41,13 @@ async def test_bad_input_lists_every_bad_field_and_stores_nothing(client, count)
     body["diagnoses"] = ["E11.9", "123"]
     body["coverages"][0]["relationship_to_subscriber"] = "01"  # subscriber then required
     body["service_lines"][0]["procedure_code"] = "9921"
+    body["notes"] = []  # the documentation is required
     response = await client.post("/v1/encounters", json=body, headers=EHR)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     pointers = {e["pointer"] for e in response.json()["errors"]}
     assert {"/patient/sex", "/billing_provider/npi", "/diagnoses/1", "/coverages/0/subscriber",
-            "/service_lines/0/procedure_code"} <= pointers
+            "/service_lines/0/procedure_code", "/notes"} <= pointers
     assert "1234567890" not in response.text  # rejected values are not echoed
     assert await count(encounters) == 0
 

@@ -172,7 +172,7 @@ class EncounterIn(_In):
     service_date_from: date
     service_date_to: date | None = Field(default=None, description="Defaults to service_date_from.")
     prior_authorization_number: str | None = Field(default=None, max_length=50)
-    notes: list[NoteIn] = Field(default_factory=list, max_length=50)
+    notes: list[NoteIn] = Field(min_length=1, max_length=50, description="The clinical documentation coders code from.")
     diagnoses: list[Icd10] = Field(default_factory=list, max_length=12, description="ICD-10-CM, first-listed first.")
     service_lines: list[ServiceLineIn] = Field(default_factory=list, max_length=50)
 
