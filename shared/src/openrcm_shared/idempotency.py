@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +39,7 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openrcm_shared.auth import TenantContext
 from openrcm_shared.db.tables import idempotency_keys
 from openrcm_shared.db.types import utcnow
 from openrcm_shared.db.unit_of_work import UnitOfWork
@@ -260,3 +261,24 @@ async def idempotent_request(http: Request, *, tenant_id: str, client: str, key:
     body = await http.json() if await http.body() else None
     fingerprint = request_fingerprint(http.method, http.url.path, body)
     return IdempotentRequest(tenant_id=tenant_id, client=client, key=key, fingerprint=fingerprint)
+
+
+async def answer_idempotently(
+    request: Request, ctx: TenantContext, uow: UnitOfWork, key: str | None,
+    run: Callable[[Claim | None], Awaitable[StoredResponse]],
+) -> JSONResponse:
+    """Run a validated write under its Idempotency-Key (if any): replay a completed one, else run it.
+
+    ``run(claim)`` calls the use case with the claim (it stores its answer with its effect) and
+    returns the answer.
+    """
+    identity = await idempotent_request(request, tenant_id=ctx.tenant_id, client=ctx.actor, key=key)
+    claim = None
+    if identity is not None:
+        outcome = await begin(uow, identity)
+        if isinstance(outcome, Replay):
+            return outcome.to_response()
+        claim = outcome
+    async with released_on_failure(uow, claim):
+        answer = await run(claim)
+    return answer.to_response()

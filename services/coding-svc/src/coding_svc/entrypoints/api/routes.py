@@ -25,7 +25,9 @@ from coding_svc.entrypoints.api.validation import IntakeRoute, document_or_probl
 from openrcm_shared import idempotency
 from openrcm_shared.auth import Role, TenantContext, require_roles
 from openrcm_shared.db import UnitOfWorkFactory
-from openrcm_shared.idempotency import IdempotencyKeyHeader, Replay, StoredResponse, idempotent_request
+from openrcm_shared.idempotency import (
+    Claim, IdempotencyKeyHeader, Replay, StoredResponse, answer_idempotently, idempotent_request,
+)
 from openrcm_shared.pagination import Page, PageParamsDep
 from openrcm_shared.runtime import UnitOfWorkDep, UnitOfWorkFactoryDep
 
@@ -75,19 +77,12 @@ async def post_encounter(
     document, problems = document_or_problems(body, date.today())
     if document is None:
         raise invalid(problems)  # before claiming the key: validation failures are never stored
-    key = await idempotent_request(request, tenant_id=ctx.tenant_id, client=ctx.actor, key=idempotency_key)
-    claim = None
-    if key is not None:
-        outcome = await idempotency.begin(uow, key)
-        if isinstance(outcome, Replay):
-            return outcome.to_response()
-        claim = outcome
-    async with idempotency.released_on_failure(uow, claim):
-        result = await submit_encounter(
-            uow, SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document), engine,
-            claim=claim, respond=_answer,
-        )
-    return _answer(result).to_response()
+
+    async def run(claim: Claim | None) -> StoredResponse:
+        command = SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document)
+        return _answer(await submit_encounter(uow, command, engine, claim=claim, respond=_answer))
+
+    return await answer_idempotently(request, ctx, uow, idempotency_key, run)
 
 
 @intake.post(

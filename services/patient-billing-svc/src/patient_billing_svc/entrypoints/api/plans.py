@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from openrcm_shared.idempotency import Claim, IdempotencyKeyHeader, StoredResponse
+from openrcm_shared.idempotency import Claim, IdempotencyKeyHeader, StoredResponse, answer_idempotently
 from openrcm_shared.pagination import Page, PageParamsDep
 from openrcm_shared.runtime import UnitOfWorkDep
 from patient_billing_svc.application.plans import AgreePlan, PlanView, agree_plan, cancel_plan, get_plan, list_plans
 from patient_billing_svc.domain.plan import PlanStatus
 from patient_billing_svc.entrypoints.api.dependencies import (
-    PROBLEM, CanRead, CanWork, ClockDep, answer_idempotently,
+    PROBLEM, CanRead, CanWork, ClockDep,
 )
 from patient_billing_svc.entrypoints.api.schemas import PlanIn, PlanOut
 

@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from openrcm_shared.idempotency import Claim, IdempotencyKeyHeader, StoredResponse
+from openrcm_shared.idempotency import Claim, IdempotencyKeyHeader, StoredResponse, answer_idempotently
 from openrcm_shared.pagination import Page, PageParamsDep
 from openrcm_shared.runtime import UnitOfWorkDep
 from patient_billing_svc.application.payments import IssueRefund, dismiss_refund, issue_refund
 from patient_billing_svc.application.queries import list_refund_items
 from patient_billing_svc.domain.refund import RefundItem, RefundStatus
 from patient_billing_svc.entrypoints.api.dependencies import (
-    PROBLEM, CanRead, CanWork, ClockDep, answer_idempotently,
+    PROBLEM, CanRead, CanWork, ClockDep,
 )
 from patient_billing_svc.entrypoints.api.schemas import RefundIn, RefundItemOut
 

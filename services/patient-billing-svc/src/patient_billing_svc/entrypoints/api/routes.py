@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from openrcm_shared.idempotency import Claim, IdempotencyKeyHeader, StoredResponse
+from openrcm_shared.idempotency import Claim, IdempotencyKeyHeader, StoredResponse, answer_idempotently
 from openrcm_shared.pagination import Page, PageParamsDep
 from openrcm_shared.problems import InvalidInput
 from openrcm_shared.runtime import UnitOfWorkDep
@@ -20,7 +20,7 @@ from patient_billing_svc.application.queries import get_account, get_account_by_
 from patient_billing_svc.domain.account import AccountStatus
 from patient_billing_svc.domain.ledger import AgingBucket
 from patient_billing_svc.entrypoints.api.dependencies import (
-    PROBLEM, CanRead, CanWork, ClockDep, answer_idempotently,
+    PROBLEM, CanRead, CanWork, ClockDep,
 )
 from patient_billing_svc.entrypoints.api.schemas import (
     MANUAL_REASONS, AccountOut, AccountViewOut, AdjustmentIn, DisputeIn, PaymentIn, PostedOut,
