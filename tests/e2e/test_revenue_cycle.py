@@ -19,8 +19,8 @@ def _claim_for(stack: LocalStack, encounter_id: str, tenant: str = TENANT) -> di
     with stack.client("claims-svc", token_for("biller", tenants=(tenant,))) as claims:
         def probe():  # type: ignore[no-untyped-def]
             items = claims.get("/v1/claims", params={"encounter_id": encounter_id}).json()["items"]
-            return items[0] if items else None
-        summary = wait_until(probe, what="claim created")
+            return items[0] if items and items[0]["status"] == "submitted" else None
+        summary = wait_until(probe, what="claim sent in a batch")
         return claims.get(f"/v1/claims/{summary['id']}").json()
 
 

@@ -10,10 +10,11 @@ from openrcm_shared.db import audit_log
 
 
 @pytest.fixture
-async def billed(client, wrap, deliver, make_coded, as_role) -> list[dict]:  # type: ignore[no-untyped-def]
-    """Two claims in the test's tenant, one clean and one held by the scrubber, newest first."""
-    for charges in (("125.00", "40.00"), ("125.00", None)):
-        await deliver(when_encounter_coded_create_claim, wrap(make_coded(charges=charges)))
+async def billed(client, wrap, deliver, make_coded, as_role, seed_reference) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Two claims in the test's tenant, one clean and one held by the scrubber (93000 has no price), newest first."""
+    await seed_reference()
+    for codes, charges in ((("99213", "83036"), ("125.00", "40.00")), (("99213", "93000"), ("125.00", None))):
+        await deliver(when_encounter_coded_create_claim, wrap(make_coded(codes=codes, charges=charges)))
     return (await client.get("/v1/claims", headers=as_role("biller"))).json()["items"]
 
 

@@ -1,4 +1,4 @@
-"""The running consumer: an EncounterCoded published to the broker becomes a claim."""
+"""The running consumer: an EncounterCoded published to the broker becomes a claim, ready for the next batch."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from openrcm_shared.contracts import EncounterCoded
 WAIT_SECONDS = 20
 
 
-async def test_a_published_encounter_coded_becomes_a_claim(client, broker, wrap, as_role, make_coded):
+async def test_a_published_encounter_coded_becomes_a_claim(client, broker, wrap, as_role, make_coded, seed_reference):
+    await seed_reference()
     event = make_coded()
     envelope = wrap(event)
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all")
@@ -30,4 +31,4 @@ async def test_a_published_encounter_coded_becomes_a_claim(client, broker, wrap,
         if items:
             break
         await asyncio.sleep(0.1)
-    assert [(c["encounter_id"], c["status"]) for c in items] == [(str(event.encounter_id), "submitted")]
+    assert [(c["encounter_id"], c["status"]) for c in items] == [(str(event.encounter_id), "ready")]

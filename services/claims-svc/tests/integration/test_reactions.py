@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import select
 
 from claims_svc.adapters.orm import claim_denials, claim_status_history, claims
+from claims_svc.adapters.repository import ClaimRepository
 from claims_svc.application.reactions import (
     when_denial_raised_queue_for_billing, when_encounter_coded_create_claim, when_remit_received_update_claim,
 )
 from openrcm_shared.contracts import ClaimSubmitted
 from openrcm_shared.contracts.events import Department
-from openrcm_shared.db import outbox_events
 
 
 async def _claims(client: httpx.AsyncClient, headers: dict[str, str], **params: str) -> list[dict]:
@@ -30,22 +28,15 @@ async def _detail(client: httpx.AsyncClient, headers: dict[str, str], claim_id: 
     return response.json()
 
 
-async def _claim_submitted_events(app, tenant: str) -> list[ClaimSubmitted]:  # type: ignore[no-untyped-def]
-    async with app.state.runtime.session_factory() as session:
-        rows = await session.scalars(
-            select(outbox_events.c.envelope).where(outbox_events.c.tenant_id == tenant).order_by(outbox_events.c.id)
-        )
-        return [ClaimSubmitted.model_validate(json.loads(row)["payload"]) for row in rows]
-
-
 def _remit_for(make_remit, claim: dict, **fields):  # type: ignore[no-untyped-def]
     return make_remit(claim_id=uuid.UUID(claim["id"]), encounter_id=uuid.UUID(claim["encounter_id"]),
                       patient_control_number=claim["patient_control_number"], **fields)
 
 
-async def test_the_same_encounter_delivered_again_makes_one_claim_and_one_claim_submitted(
-    app, client, tenant, wrap, deliver, count, as_role, make_coded
+async def test_a_coded_encounter_becomes_one_ready_claim_priced_by_the_fee_schedule_however_often_delivered(
+    client, tenant, wrap, deliver, count, as_role, make_coded, seed_reference, emitted
 ):
+    await seed_reference()
     event = make_coded()
     envelope = wrap(event)
     await deliver(when_encounter_coded_create_claim, envelope)
@@ -53,29 +44,37 @@ async def test_the_same_encounter_delivered_again_makes_one_claim_and_one_claim_
     await deliver(when_encounter_coded_create_claim, wrap(event))  # the same revision re-emitted under a new event id
 
     assert await count(claims, claims.c.tenant_id == tenant) == 1
-    [submitted] = await _claim_submitted_events(app, tenant)
     [summary] = await _claims(client, as_role("biller"), encounter_id=str(event.encounter_id))
     detail = await _detail(client, as_role("biller"), summary["id"])
-    assert detail["status"] == "submitted" and detail["frequency_code"] == "1"
-    assert Decimal(detail["total_charge"]) == Decimal("165.00") == submitted.total_charge
-    assert str(submitted.claim_id) == detail["id"] and submitted.patient_control_number == detail["patient_control_number"]
-    assert [line["line_control_number"] for line in detail["lines"]] == [line.line_control_number for line in submitted.lines]
+    assert (detail["status"], detail["frequency_code"], detail["scrub_findings"]) == ("ready", "1", [])
+    assert Decimal(detail["total_charge"]) == Decimal("172.00")  # 130 + 42 from the fee schedule, not the EHR's 165
+    assert [(line["charge_source"], line["diagnosis_pointers"]) for line in detail["lines"]] == [
+        ("fee_schedule", [1]), ("fee_schedule", [1])]
+    assert (detail["place_of_service"], detail["diagnoses"], detail["batch_id"]) == ("11", ["E119"], None)
+    assert detail["coverage"]["relationship_to_subscriber"] == "18"
     assert [(h["from_status"], h["to_status"], h["actor"]) for h in detail["status_history"]] == [
-        (None, "draft", "EncounterCoded"), ("draft", "ready", "EncounterCoded"), ("ready", "submitted", "EncounterCoded")]
+        (None, "draft", "EncounterCoded"), ("draft", "ready", "EncounterCoded")]
+    assert await emitted(ClaimSubmitted) == []  # submitted only when its batch is handed over
 
 
-async def test_a_line_without_a_charge_holds_the_claim_as_scrub_failed_without_claim_submitted(
-    app, client, tenant, wrap, deliver, as_role, make_coded
+async def test_without_reference_data_the_claim_waits_in_the_work_queue_until_scrubbed_again(
+    client, tenant, wrap, deliver, as_role, make_coded, seed_reference
 ):
     event = make_coded(charges=("125.00", None))
     await deliver(when_encounter_coded_create_claim, wrap(event))
 
-    [summary] = await _claims(client, as_role("biller"), encounter_id=str(event.encounter_id))
-    detail = await _detail(client, as_role("biller"), summary["id"])
-    assert detail["status"] == "scrub_failed"
-    assert [(f["rule_id"], f["line_number"]) for f in detail["scrub_findings"]] == [("CHARGE-MISSING", 2)]
-    assert detail["lines"][1]["charge"] is None
-    assert await _claim_submitted_events(app, tenant) == []
+    [item] = (await client.get("/v1/work-queue", headers=as_role("biller"))).json()["items"]
+    assert item["status"] == "scrub_failed"
+    assert [f["rule_id"] for f in item["scrub_findings"]] == [
+        "REF-PAYER-UNKNOWN", "REF-BILLING-PROFILE-MISSING", "CHARGE-MISSING"]
+    assert all(f["message"] and f["fix"] for f in item["scrub_findings"])
+
+    await seed_reference()  # the fee schedule prices 83036 now
+    rescrubbed = await client.post(f"/v1/claims/{item['id']}/scrub", headers=as_role("biller"))
+    assert rescrubbed.status_code == 200, rescrubbed.text
+    assert (rescrubbed.json()["status"], rescrubbed.json()["scrub_findings"]) == ("ready", [])
+    assert Decimal(rescrubbed.json()["total_charge"]) == Decimal("167.00")  # the EHR's 125.00 stays, 83036 at 42.00
+    assert (await client.get("/v1/work-queue", headers=as_role("biller"))).json()["items"] == []
 
 
 async def test_a_self_pay_encounter_makes_no_claim(client, tenant, wrap, deliver, count, make_coded):
@@ -83,11 +82,41 @@ async def test_a_self_pay_encounter_makes_no_claim(client, tenant, wrap, deliver
     assert await count(claims, claims.c.tenant_id == tenant) == 0
 
 
-async def test_remits_move_the_claim_and_every_move_is_in_its_history(
-    client, tenant, wrap, deliver, count, as_role, make_coded, make_remit
+async def test_a_claim_per_coverage_and_the_secondary_goes_out_with_the_primarys_adjudication(
+    app, client, tenant, wrap, deliver, as_role, make_coded, make_coverage, seed_reference, reference_bodies,
+    send_batches, balanced_remit, clearinghouse_dir, assert_valid_837p
 ):
+    await seed_reference()
+    beta = {**reference_bodies["payer"], "payer_id": "BETA02", "name": "Beta Insurance", "claim_filing_indicator": "BL"}
+    assert (await client.post("/v1/payers", json=beta, headers=as_role("biller"))).status_code == 201
+    event = make_coded(coverages=[make_coverage("primary"), make_coverage("secondary", payer_id="BETA02",
+                                                                         member_id="XYZ123")])
+    await deliver(when_encounter_coded_create_claim, wrap(event))
+    found = await _claims(client, as_role("biller"), encounter_id=str(event.encounter_id))
+    assert sorted((c["payer"]["payer_id"], c["status"]) for c in found) == [("ACME01", "ready"), ("BETA02", "draft")]
+    await send_batches()
+    [primary] = [c for c in found if c["payer"]["payer_id"] == "ACME01"]
+
+    async with app.state.runtime.session_factory() as session:
+        stored = await ClaimRepository(session).get(tenant, uuid.UUID(primary["id"]))
+    await deliver(when_remit_received_update_claim, wrap(balanced_remit(stored)))
+
+    [secondary] = [c for c in await _claims(client, as_role("biller"), encounter_id=str(event.encounter_id))
+                   if c["payer"]["payer_id"] == "BETA02"]
+    assert secondary["status"] == "ready"
+    [batch] = await send_batches()
+    content = (clearinghouse_dir / "outbound" / tenant / batch["file_name"]).read_text()
+    assert_valid_837p(content)
+    assert "AMT*D*110~" in content and "SVD*ACME01*80*HC:99213" in content
+
+
+async def test_remits_move_the_claim_and_every_move_is_in_its_history(
+    client, tenant, wrap, deliver, count, as_role, make_coded, make_remit, seed_reference, send_batches
+):
+    await seed_reference()
     event = make_coded()
     await deliver(when_encounter_coded_create_claim, wrap(event))
+    await send_batches()
     [claim] = await _claims(client, as_role("biller"), encounter_id=str(event.encounter_id))
 
     await deliver(when_remit_received_update_claim, wrap(_remit_for(make_remit, claim, outcome="partially_paid")))
@@ -103,25 +132,32 @@ async def test_remits_move_the_claim_and_every_move_is_in_its_history(
     assert await count(claim_status_history, claim_status_history.c.tenant_id == tenant) == 5
 
 
-async def test_a_corrected_revision_becomes_a_replacement_naming_the_payer_claim_number(
-    app, client, tenant, wrap, deliver, count, as_role, make_coded, make_remit
+async def test_a_corrected_revision_is_a_replacement_held_until_the_payer_names_its_claim_number(
+    app, client, tenant, wrap, deliver, count, as_role, make_coded, make_remit, seed_reference, send_batches, emitted
 ):
+    await seed_reference()
     first = make_coded()
     await deliver(when_encounter_coded_create_claim, wrap(first))
+    await send_batches()
     [original] = await _claims(client, as_role("biller"), encounter_id=str(first.encounter_id))
-    await deliver(when_remit_received_update_claim, wrap(_remit_for(make_remit, original, outcome="denied", paid="0.00")))
 
-    second = make_coded(encounter_id=first.encounter_id, revision=2, charges=("125.00", "45.00"))
+    second = make_coded(encounter_id=first.encounter_id, revision=2, charges=("125.00", "45.00"),
+                        prior_authorization_number="AUTH-2")
     await deliver(when_encounter_coded_create_claim, wrap(second))
     await deliver(when_encounter_coded_create_claim, wrap(first))  # the old revision arriving late changes nothing
-
     newest, oldest = await _claims(client, as_role("biller"), encounter_id=str(first.encounter_id))
-    assert (newest["encounter_revision"], newest["frequency_code"], oldest["id"]) == (2, "7", original["id"])
-    assert newest["patient_control_number"] == original["patient_control_number"]
-    assert (await _detail(client, as_role("biller"), newest["id"]))["original_payer_claim_number"] == "PCC-9"
-    assert [(e.frequency_code, e.original_payer_claim_number, e.total_charge)
-            for e in await _claim_submitted_events(app, tenant)] == [
-        ("1", None, Decimal("165.00")), ("7", "PCC-9", Decimal("170.00"))]
+    assert (newest["encounter_revision"], newest["frequency_code"], newest["status"]) == (2, "7", "scrub_failed")
+    assert oldest["id"] == original["id"] and newest["patient_control_number"] == original["patient_control_number"]
+    held = await _detail(client, as_role("biller"), newest["id"])
+    assert [f["rule_id"] for f in held["scrub_findings"]] == ["HOLD-PAYER-CLAIM-NUMBER"]
+
+    # The payer's remit of the original names its claim number: the replacement goes out in the next batch.
+    await deliver(when_remit_received_update_claim, wrap(_remit_for(make_remit, original, outcome="denied", paid="0.00")))
+    released = await _detail(client, as_role("biller"), newest["id"])
+    assert (released["status"], released["original_payer_claim_number"]) == ("ready", "PCC-9")
+    await send_batches()
+    assert [(e.frequency_code, e.original_payer_claim_number) for e in await emitted(ClaimSubmitted)] == [
+        ("1", None), ("7", "PCC-9")]
     assert await count(claims, claims.c.tenant_id == tenant) == 2
 
 
@@ -148,10 +184,12 @@ async def test_billing_denial_is_queued_once_and_coding_denial_is_not(
 
 
 async def test_events_naming_another_tenants_claim_change_nothing(
-    client, tenant, wrap, deliver, count, as_role, make_coded, make_remit, make_denial
+    client, tenant, wrap, deliver, count, as_role, make_coded, make_remit, make_denial, seed_reference, send_batches
 ):
+    await seed_reference()
     event = make_coded()
     await deliver(when_encounter_coded_create_claim, wrap(event))
+    await send_batches()
     [claim] = await _claims(client, as_role("biller"), encounter_id=str(event.encounter_id))
     intruder = f"other-{tenant}"
 

@@ -1,23 +1,13 @@
-"""837P fixtures: pyx12 validation in-process, sample input models, and reading our output back.
-
-pyx12 is an independent validator: ``x12n_document`` walks the file against its 005010X222A1 map
-and reports every error through the ``pyx12`` logger (one ERROR record per finding, e.g.
-``Line:12 ELE:1 - Mandatory data element ... is missing``) besides returning False. The fixture
-captures those records, so a failing test prints exactly what pyx12 found.
-"""
+"""837P fixtures: sample input models, and reading our output back (pyx12 validation: ../conftest.py)."""
 
 from __future__ import annotations
 
-import io
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import pyx12.params
-import pyx12.x12n_document
 import pytest
 
 from claims_svc.domain.x12 import build_837p, transaction_sets_needed
@@ -29,46 +19,6 @@ from openrcm_shared.x12 import EnvelopeNumbers, InterchangeHeader, SegmentReader
 
 CREATED_AT = datetime(2026, 11, 23, 9, 30)
 DOS = date(2026, 11, 16)
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def pyx12_errors(x12: str) -> list[str]:
-    """Everything pyx12 reports about ``x12``; an empty list means it passed."""
-    logger = logging.getLogger("pyx12")
-    collect = _Collect()
-    logger.addHandler(collect)
-    propagate, logger.propagate = logger.propagate, False
-    try:
-        passed = pyx12.x12n_document.x12n_document(
-            param=pyx12.params.params(), src_file=io.StringIO(x12), fd_997=None, fd_html=None,
-        )
-    finally:
-        logger.removeHandler(collect)
-        logger.propagate = propagate
-    if not passed and not collect.messages:
-        collect.messages.append("pyx12 returned failure without an error message")
-    return collect.messages
-
-
-def _numbered(x12: str) -> str:
-    return "\n".join(f"{n:4d}  {line}" for n, line in enumerate(x12.split("~\n"), start=1))
-
-
-@pytest.fixture
-def assert_valid_837p() -> Callable[[str], None]:
-    """Fail with pyx12's findings and the numbered file when pyx12 finds anything."""
-    def check(x12: str) -> None:
-        errors = pyx12_errors(x12)
-        assert not errors, "pyx12 found errors:\n" + "\n".join(errors) + "\n\n" + _numbered(x12)
-    return check
 
 
 # ---------------------------------------------------------------- sample input models

@@ -1,4 +1,4 @@
-"""From the claim aggregate (built from EncounterCoded) to a pyx12-valid 837P."""
+"""From the stored claim and the tenant's reference data to a pyx12-valid 837P (no encounter needed any more)."""
 
 from __future__ import annotations
 
@@ -8,122 +8,146 @@ from decimal import Decimal
 
 import pytest
 
-from claims_svc.application.claim_837p import (
-    BillingProfile, EncounterDetails, MissingClaimData, PayerProfile, SubmissionRoute, claim_to_837p, write_837p_batch,
+from claims_svc.application.claim_837p import MissingClaimData, claim_to_837p, mapping_findings, write_837p_batch
+from claims_svc.domain.claim import Claim, bill_revision
+from claims_svc.domain.reference import FeeSchedule
+from openrcm_shared.contracts import (
+    Address, CodedServiceLine, Diagnosis, EncounterCoded, PartyName, Provider, Subscriber,
 )
-from claims_svc.domain.claim import REPLACEMENT, build_claim
-from claims_svc.domain.x12.model_837p import Address, Receiver, Submitter
-from openrcm_shared.contracts import Address as ContractAddress
-from openrcm_shared.contracts import Diagnosis, PartyName, Provider, Subscriber
-from openrcm_shared.x12 import InMemoryControlNumbers, InterchangeHeader
+from openrcm_shared.x12 import InMemoryControlNumbers
 
 NOW = datetime(2026, 11, 23, 9, 30)
-HOME = ContractAddress(line1="45 Elm Ave", city="Springfield", state="IL", postal_code="62704")
-BILLING = BillingProfile(organization_name="Prairie Family Medicine", tax_id="371234567", taxonomy="207Q00000X",
-                         address=Address("123 MAIN ST", "SPRINGFIELD", "IL", "627011234"))
-PAYER = PayerProfile(payer_id="60054", name="Acme Health Plan", claim_filing_indicator="CI")
-ROUTE = SubmissionRoute(
-    submitter=Submitter("Prairie Billing Services", "SUB123", "Pat Biller", "2175550100"),
-    receiver=Receiver("Gateway Clearinghouse", "GATEWAY1"),
-    interchange=InterchangeHeader(sender_id="SUB123", receiver_id="GATEWAY1", usage="T"),
-    application_sender_code="SUB123", application_receiver_code="GATEWAY1",
-)
+HOME = Address(line1="45 Elm Ave", city="Springfield", state="IL", postal_code="62704")
 
 
 @pytest.fixture
-def encounter(make_coded):  # type: ignore[no-untyped-def]
-    """A coded encounter with what an 837P needs: addresses, several diagnoses and pointers, providers."""
-    def _encounter(relationship: str = "18", **fields):  # type: ignore[no-untyped-def]
-        coded = make_coded(charges=("125.00", "40.00", "60.50"))
-        patient = coded.patient.model_copy(update={"address": HOME})
-        coverage = coded.coverages[0].model_copy(update={
-            "relationship_to_subscriber": relationship, "group_number": "GRP-1",
-            "subscriber": Subscriber(name=patient.name) if relationship == "18" else Subscriber(
-                name=PartyName(last="Doe", first="Jane"), date_of_birth=date(1968, 3, 4), sex="F", address=HOME),
-        })
+def claim_of(make_coded, make_coverage):  # type: ignore[no-untyped-def]
+    """A claim built from a coded encounter with several diagnoses and pointers, providers and prior auth."""
+    def _claim(relationship: str = "18", previous: Claim | None = None, **fields) -> Claim:  # type: ignore[no-untyped-def]
+        coded = make_coded(charges=("125.00", "40.00", "60.50"), **fields)
+        subscriber = Subscriber(name=coded.patient.name) if relationship == "18" else Subscriber(
+            name=PartyName(last="Doe", first="Jane"), date_of_birth=date(1968, 3, 4), sex="F", address=HOME)
         lines = [line.model_copy(update={"diagnosis_pointers": pointers})
                  for line, pointers in zip(coded.service_lines, ([1, 2], [1], [3, 2, 1]))]
-        update = {
-            "patient": patient, "coverages": [coverage], "service_lines": lines,
-            "diagnoses": [Diagnosis(sequence=2, code="I10"), Diagnosis(sequence=1, code="E119"),
+        coded = coded.model_copy(update={
+            "coverages": [make_coverage(relationship_to_subscriber=relationship, group_number="GRP-1",
+                                        subscriber=subscriber)],
+            "service_lines": lines,
+            "diagnoses": [Diagnosis(sequence=2, code="I10"), Diagnosis(sequence=1, code="E11.9"),
                           Diagnosis(sequence=3, code="E785")],
             "rendering_provider": Provider(npi="1245319599", name=PartyName(last="Welby", first="Marcus"),
                                            taxonomy="207Q00000X"),
             "referring_provider": Provider(npi="1679576722", name=PartyName(last="Kildare", first="James")),
             "prior_authorization_number": "AUTH-9",
-        }
-        update.update(fields)
-        return coded.model_copy(update=update)
-    return _encounter
+        })
+        plan = bill_revision("t1", coded, previous={"primary": previous} if previous else {},
+                             fee_schedule=FeeSchedule([]), now=NOW, actor="test")
+        return plan.claims[-1]
+    return _claim
 
 
-def _claim(coded, previous=None):  # type: ignore[no-untyped-def]
-    claim = build_claim("t1", coded, now=NOW, actor="test", previous=previous)
-    assert claim is not None
-    return claim
+async def test_stored_claims_become_a_valid_837p(claim_of, reference, assert_valid_837p, read_back):
+    claims = [claim_of(), claim_of(relationship="19")]
+    inputs = [claim_to_837p(claim, reference.billing, reference.payer) for claim in claims]
 
-
-async def test_a_claim_built_from_an_encounter_becomes_a_valid_837p(encounter, assert_valid_837p, read_back):
-    coded_self, coded_child = encounter(), encounter(relationship="19")
-    claims = [_claim(coded_self), _claim(coded_child)]
-    inputs = [claim_to_837p(claim, EncounterDetails.from_encounter(coded, "primary"), BILLING, PAYER)
-              for claim, coded in zip(claims, (coded_self, coded_child))]
-
-    x12 = await write_837p_batch(inputs, ROUTE, InMemoryControlNumbers(interchange=41), reference="B-1", created_at=NOW)
+    x12, (isa13, gs06, st02s) = await write_837p_batch(inputs, reference.route, InMemoryControlNumbers(interchange=41),
+                                                       reference="B-1", created_at=NOW)
 
     assert_valid_837p(x12)
+    assert (isa13, gs06, st02s) == (41, 1, (1,))
     read = read_back(x12)
     assert read.segments[0][13] == "000000041"
     assert [c.pcn for c in read.claims] == [claim.patient_control_number for claim in claims]
     assert [Decimal(c.total) for c in read.claims] == [Decimal("225.50")] * 2
     assert [c.hierarchy for c in read.claims] == [["20", "22"], ["20", "22", "23"]]
     first = read.claims[0]
-    assert first.diagnoses == [["ABK", "E119"], ["ABF", "I10"], ["ABF", "E785"]]  # by sequence, not list order
+    assert first.diagnoses == [["ABK", "E119"], ["ABF", "I10"], ["ABF", "E785"]]  # by sequence, without the dot
     assert [line.pointers for line in first.lines] == [["1", "2"], ["1"], ["3", "2", "1"]]
     assert [line.control_number for line in first.lines] == [line.line_control_number for line in claims[0].lines]
     assert first.refs == {"G1": "AUTH-9"}
     assert ["NM1", "DN", "1", "KILDARE", "JAMES", "", "", "", "XX", "1679576722"] in read.segments
     assert ["NM1", "82", "1", "WELBY", "MARCUS", "", "", "", "XX", "1245319599"] in read.segments
-    assert ["NM1", "PR", "2", "ACME HEALTH PLAN", "", "", "", "", "PI", "60054"] in read.segments
+    assert ["NM1", "PR", "2", "ACME HEALTH PLAN", "", "", "", "", "PI", "ACME01"] in read.segments
+    assert ["SBR", "P", "18", "GRP-1", "", "", "", "", "", "CI"] in read.segments
 
 
-async def test_a_replacement_names_the_payers_claim(encounter, assert_valid_837p, read_back):
-    original = _claim(encounter())
-    original.payer_claim_control_number = "PAYER-CLAIM-77"
-    corrected = encounter(revision=2, encounter_id=original.encounter_id)
-    replacement = _claim(corrected, previous=original)
-    assert replacement.frequency_code == REPLACEMENT
+async def test_a_replacement_and_a_void_name_the_payers_claim(claim_of, reference, assert_valid_837p, read_back,
+                                                               make_coverage):
+    original = claim_of()
+    original.status, original.payer_claim_control_number = original.status.SUBMITTED, "PAYER-CLAIM-77"
+    replacement = claim_of(previous=original, encounter_id=original.encounter_id, revision=2)
+    void = bill_revision("t1", _self_pay(original), previous={"primary": original},
+                         fee_schedule=FeeSchedule([]), now=NOW, actor="test").claims[0]
+    assert (replacement.frequency_code, void.frequency_code) == ("7", "8")
 
-    x12 = await write_837p_batch(
-        [claim_to_837p(replacement, EncounterDetails.from_encounter(corrected, "primary"), BILLING, PAYER)],
-        ROUTE, InMemoryControlNumbers(), reference="B-2", created_at=NOW,
-    )
+    x12, _ = await write_837p_batch([claim_to_837p(c, reference.billing, reference.payer) for c in (replacement, void)],
+                                    reference.route, InMemoryControlNumbers(), reference="B-2", created_at=NOW)
 
     assert_valid_837p(x12)
-    (claim,) = read_back(x12).claims
-    assert claim.facility == ["11", "B", "7"]
-    assert claim.refs["F8"] == "PAYER-CLAIM-77"
+    claims = read_back(x12).claims
+    assert [c.facility for c in claims] == [["11", "B", "7"], ["11", "B", "8"]]
+    assert [c.refs["F8"] for c in claims] == ["PAYER-CLAIM-77"] * 2
 
 
-def test_what_an_837p_needs_and_the_inputs_lack_is_listed(make_coded):
-    coded = make_coded(charges=("125.00", None))  # no patient address, no charge on line 2, no rendering name
-    coded = coded.model_copy(update={"rendering_provider": Provider(npi="1245319599")})
-    claim = _claim(coded)
-    claim.rendering_provider_npi = "1245319599"
-    details = replace(EncounterDetails.from_encounter(coded, "primary"), diagnosis_pointers={1: (1,)})
+def _self_pay(original: Claim) -> EncounterCoded:
+    """A later revision of the original's encounter without coverage: its claim is voided."""
+    return EncounterCoded(
+        encounter_id=original.encounter_id, revision=3, source_system="ehr", external_encounter_id="E1",
+        patient=original.patient, coverages=[], billing_provider=Provider(npi=original.billing_provider_npi),
+        place_of_service="11", service_date_from=original.service_date_from, service_date_to=original.service_date_to,
+        diagnoses=[Diagnosis(sequence=1, code="E119")],
+        service_lines=[CodedServiceLine(line_number=1, code_system="CPT", procedure_code="99213", units=Decimal(1),
+                                        diagnosis_pointers=[1], service_date=original.service_date_from)],
+        coded_at=NOW,
+    )
+
+
+def test_what_an_837p_needs_and_the_claim_lacks_is_listed(make_coded, reference):
+    coded = make_coded(charges=("125.00", None), rendering_provider=Provider(npi="1245319599"))
+    coded = coded.model_copy(update={"patient": coded.patient.model_copy(update={"address": None})})
+    claim = bill_revision("t1", coded, previous={}, fee_schedule=FeeSchedule([]), now=NOW, actor="t").claims[0]
+    claim.lines[0] = claim.lines[0].__class__(**{**claim.lines[0].__dict__, "diagnosis_pointers": ()})
 
     with pytest.raises(MissingClaimData) as caught:
-        claim_to_837p(claim, details, BILLING, PAYER)
+        claim_to_837p(claim, reference.billing, reference.payer)
 
-    assert caught.value.missing == ["patient address", "line 2 charge", "line 2 diagnosis pointers",
+    assert caught.value.missing == ["patient address", "line 1 diagnosis pointers", "line 2 charge",
                                     "rendering provider name"]
     assert "Doe" not in str(caught.value)
+    [finding] = mapping_findings(claim, reference.billing, reference.payer)
+    assert finding.rule_id == "X12-MISSING-DATA" and finding.blocks
 
 
-def test_a_replacement_without_the_payers_claim_number_cannot_be_sent(encounter):
-    original = _claim(encounter())  # submitted, but no remit has named the payer's claim number yet
-    corrected = encounter(revision=2, encounter_id=original.encounter_id)
-    replacement = _claim(corrected, previous=original)
+def test_what_the_writer_refuses_becomes_a_finding(claim_of, reference):
+    claim = claim_of()
+    claim.member_id = "M*1"  # a separator in a value: X12 cannot escape it
+    [finding] = mapping_findings(claim, reference.billing, reference.payer)
+    assert finding.rule_id == "X12-837P" and "separator" in finding.message
+    assert mapping_findings(claim_of(), reference.billing, reference.payer) == []
 
-    with pytest.raises(MissingClaimData, match="REF\\*F8"):
-        claim_to_837p(replacement, EncounterDetails.from_encounter(corrected, "primary"), BILLING, PAYER)
+
+async def test_a_secondary_claim_carries_the_primarys_adjudication_and_is_a_valid_837p(
+    make_coded, make_coverage, balanced_remit, reference, assert_valid_837p, read_back
+):
+    coded = make_coded(coverages=[make_coverage("primary"), make_coverage("secondary", payer_id="BETA02", member_id="B7",
+                                                                         group_number="G2")])
+    primary, secondary = bill_revision("t1", coded, previous={}, fee_schedule=reference.fees, now=NOW,
+                                       actor="test").claims
+    assert secondary.waits_for_earlier_payer
+    remit = balanced_remit(primary)
+
+    assert secondary.take_prior_adjudication(primary, remit, claim_filing_indicator="CI", at=NOW, actor="RemitReceived")
+    assert not secondary.take_prior_adjudication(primary, remit, claim_filing_indicator="CI", at=NOW, actor="again")
+    assert not secondary.waits_for_earlier_payer
+    beta = replace(reference.payer, payer_id="BETA02", name="Beta Insurance")
+    x12, _ = await write_837p_batch([claim_to_837p(secondary, reference.billing, beta)], reference.route,
+                                    InMemoryControlNumbers(), reference="B-3", created_at=NOW)
+
+    assert_valid_837p(x12)
+    [claim] = read_back(x12).claims
+    assert claim.other_payer_segments[0] == ["SBR", "P", "18", "", "", "", "", "", "", "CI"]
+    assert ["AMT", "D", "110"] in claim.other_payer_segments and ["AMT", "EAF", "20"] in claim.other_payer_segments
+    assert ["NM1", "PR", "2", "ACME", "", "", "", "", "PI", "ACME01"] in claim.other_payer_segments
+    assert [line.adjudications[0][1:3] for line in claim.lines] == [["ACME01", "80"], ["ACME01", "30"]]
+    assert claim.lines[0].adjustments == [["CAS", "CO", "45", "30"], ["CAS", "PR", "1", "20"]]
+    assert ["SBR", "S", "18", "G2", "", "", "", "", "", "CI"] in read_back(x12).segments

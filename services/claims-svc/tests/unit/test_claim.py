@@ -1,26 +1,46 @@
-"""The claim aggregate without a database: lifecycle, building from EncounterCoded, remits."""
+"""The claim aggregate without a database: lifecycle, billing revisions, corrections, acknowledgements, remits."""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from claims_svc.domain.claim import (
-    ALLOWED_TRANSITIONS, PCN_ALPHABET, Claim, ClaimStatus, IllegalTransition, build_claim, new_patient_control_number,
+    ALLOWED_TRANSITIONS, PCN_ALPHABET, Claim, ClaimStatus, Correction, IllegalTransition, LineCorrection,
+    NotCorrectable, bill_revision, new_patient_control_number,
 )
+from claims_svc.domain.reference import FeeSchedule
+from claims_svc.domain.rejections import Rejection
+from claims_svc.domain.scrubber import ScrubFinding
 
 S = ClaimStatus
+CLEAN: list[ScrubFinding] = []
+HELD = [ScrubFinding("CHARGE-MISSING", "error", "no charge", "add it", 2)]
 
 
 @pytest.fixture
-def build(make_coded, coded_at):  # type: ignore[no-untyped-def]
-    def _build(previous: Claim | None = None, **coded_fields) -> Claim:  # type: ignore[no-untyped-def]
-        claim = build_claim("t1", make_coded(**coded_fields), now=coded_at, actor="EncounterCoded", previous=previous)
-        assert claim is not None
+def bill(make_coded, coded_at, reference):  # type: ignore[no-untyped-def]
+    """Claims for a coded revision (drafts), given the previous claims per coverage sequence."""
+    def _bill(previous: dict[str, Claim] | None = None, fees: FeeSchedule | None = None, **coded_fields):  # type: ignore[no-untyped-def]
+        plan = bill_revision("t1", make_coded(**coded_fields), previous=previous or {},
+                             fee_schedule=fees if fees is not None else reference.fees, now=coded_at,
+                             actor="EncounterCoded")
+        return plan
+    return _bill
+
+
+@pytest.fixture
+def sent(bill, coded_at):  # type: ignore[no-untyped-def]
+    """A primary claim that went out in a batch."""
+    def _sent(**coded_fields) -> Claim:  # type: ignore[no-untyped-def]
+        [claim] = bill(**coded_fields).claims
+        claim.apply_scrub(CLEAN, at=coded_at, actor="test")
+        claim.mark_submitted(claim.id, at=coded_at, actor="system:batcher")
         return claim
-    return _build
+    return _sent
 
 
 def _remit_for(claim: Claim, make_remit, **fields):  # type: ignore[no-untyped-def]
@@ -35,8 +55,8 @@ def test_every_status_has_a_rule_and_closed_is_final():
 
 
 @pytest.mark.parametrize("current,requested", list(itertools.permutations(ClaimStatus, 2)))
-def test_a_move_succeeds_exactly_when_the_table_allows_it(current, requested, build, coded_at):
-    claim = build()
+def test_a_move_succeeds_exactly_when_the_table_allows_it(current, requested, bill, coded_at):
+    [claim] = bill().claims
     claim.status, claim.history = current, []
     if requested in ALLOWED_TRANSITIONS[current]:
         claim.move_to(requested, at=coded_at, actor="system", reason="test")
@@ -48,28 +68,25 @@ def test_a_move_succeeds_exactly_when_the_table_allows_it(current, requested, bu
         assert claim.status == current and claim.history == []
 
 
-def test_staying_in_the_same_status_records_nothing(build, coded_at):
-    claim = build()
-    before = list(claim.history)
-    claim.move_to(claim.status, at=coded_at, actor="system", reason="again")
-    assert claim.history == before
-
-
-# ---------------------------------------------------------------- building from EncounterCoded
-def test_clean_encounter_becomes_a_submitted_original_claim_with_its_history(build, coded_at):
-    claim = build()
-    assert claim.status == S.SUBMITTED and claim.frequency_code == "1" and claim.original_payer_claim_number is None
-    assert claim.total_charge == Decimal("165.00") and claim.coverage_sequence == "primary"
-    assert [(h.from_status, h.to_status) for h in claim.history] == [
-        (None, S.DRAFT), (S.DRAFT, S.READY), (S.READY, S.SUBMITTED)]
-    assert {h.actor for h in claim.history} == {"EncounterCoded"}
-    assert [line.line_control_number for line in claim.lines] == [
-        f"{claim.patient_control_number}-1-1", f"{claim.patient_control_number}-1-2"]
-
+def test_a_clean_claim_is_ready_and_submitted_only_when_its_batch_is_sent(bill, coded_at):
+    [claim] = bill().claims
+    claim.apply_scrub(CLEAN, at=coded_at, actor="EncounterCoded")
+    assert claim.status == S.READY
+    with pytest.raises(IllegalTransition):
+        claim.submission(coded_at)
+    claim.mark_submitted(claim.id, at=coded_at, actor="system:batcher")
     event = claim.submission(coded_at)
-    assert (event.claim_id, event.frequency_code, event.total_charge) == (claim.id, "1", Decimal("165.00"))
-    assert event.payer.payer_id == "ACME01" and event.member_id == "M1"
-    assert [line.charge for line in event.lines] == [Decimal("125.00"), Decimal("40.00")]
+    assert (event.claim_id, event.frequency_code, event.total_charge) == (claim.id, "1", Decimal("172.00"))
+    assert [(h.from_status, h.to_status, h.actor) for h in claim.history] == [
+        (None, S.DRAFT, "EncounterCoded"), (S.DRAFT, S.READY, "EncounterCoded"), (S.READY, S.SUBMITTED, "system:batcher")]
+
+
+def test_an_error_finding_holds_the_claim_and_a_warning_does_not(bill, coded_at):
+    [held], [warned] = bill().claims, bill().claims
+    held.apply_scrub(HELD, at=coded_at, actor="test")
+    warned.apply_scrub([ScrubFinding("TIMELY-FILING-SOON", "warning", "soon", "hurry")], at=coded_at, actor="test")
+    assert (held.status, warned.status) == (S.SCRUB_FAILED, S.READY)
+    assert held.history[-1].reason == "scrubber: CHARGE-MISSING"
 
 
 def test_patient_control_numbers_are_short_unambiguous_and_distinct():
@@ -80,64 +97,156 @@ def test_patient_control_numbers_are_short_unambiguous_and_distinct():
     assert not set("IO01") & set(PCN_ALPHABET)
 
 
-def test_line_without_a_charge_fails_the_scrubber_and_cannot_be_submitted(build, coded_at):
-    claim = build(charges=("125.00", None))
-    assert claim.status == S.SCRUB_FAILED
-    assert [(f.rule_id, f.line_number) for f in claim.findings] == [("CHARGE-MISSING", 2)]
-    assert claim.lines[1].charge is None and claim.total_charge == Decimal("125.00")
-    with pytest.raises(IllegalTransition):
-        claim.submission(coded_at)
+# ---------------------------------------------------------------- billing a revision
+def test_the_claim_keeps_what_the_837p_needs_and_charges_come_from_the_fee_schedule(bill, make_coded):
+    plan = bill(charges=("125.00", "40.00", "10.00"), prior_authorization_number="AUTH-1")
+    [claim] = plan.claims
+    assert (claim.status, claim.frequency_code, claim.coverage_sequence) == (S.DRAFT, "1", "primary")
+    assert [(line.charge, line.charge_source) for line in claim.lines] == [
+        (Decimal("130.00"), "fee_schedule"), (Decimal("42.00"), "fee_schedule"), (Decimal("10.00"), "ehr")]
+    assert claim.total_charge == Decimal("182.00")
+    assert (claim.place_of_service, claim.diagnoses, claim.prior_authorization_number) == ("11", ("E119",), "AUTH-1")
+    assert [line.diagnosis_pointers for line in claim.lines] == [(1,), (1,), (1,)]
+    assert claim.coverage is not None and claim.coverage.relationship_to_subscriber == "18"
+    assert [line.line_control_number for line in claim.lines] == [
+        f"{claim.patient_control_number}-1-{n}" for n in (1, 2, 3)]
 
 
-def test_negative_charge_fails_and_zero_charge_passes(build):
-    assert [f.rule_id for f in build(charges=("-5.00",)).findings] == ["CHARGE-NEGATIVE"]
-    assert build(charges=("0.00",)).status == S.SUBMITTED
+def test_a_code_neither_the_fee_schedule_nor_the_ehr_prices_has_no_charge(bill):
+    [claim] = bill(charges=(None, None, None)).claims
+    assert [(line.charge, line.charge_source) for line in claim.lines] == [
+        (Decimal("130.00"), "fee_schedule"), (Decimal("42.00"), "fee_schedule"), (None, "none")]
 
 
-def test_self_pay_encounter_makes_no_claim(make_coded, coded_at):
-    assert build_claim("t1", make_coded(self_pay=True), now=coded_at, actor="EncounterCoded", previous=None) is None
+def test_a_claim_per_coverage_in_order_each_with_its_own_control_number(bill, make_coverage):
+    plan = bill(coverages=[make_coverage("primary"), make_coverage("secondary", payer_id="BETA02", member_id="B7")])
+    assert [(c.coverage_sequence, c.payer.payer_id, c.member_id) for c in plan.claims] == [
+        ("primary", "ACME01", "M1"), ("secondary", "BETA02", "B7")]
+    assert len({c.patient_control_number for c in plan.claims}) == 2
 
 
-# ---------------------------------------------------------------- revisions
-def test_revision_of_a_billed_encounter_is_a_replacement_never_a_second_original(build, make_remit, coded_at):
-    original = build()
+def test_self_pay_encounter_makes_no_claim(bill):
+    assert bill(self_pay=True).claims == []
+
+
+def test_revision_of_a_billed_encounter_is_a_replacement_naming_the_payer_claim_number(sent, bill, make_remit,
+                                                                                        coded_at):
+    original = sent()
     original.record_remit(_remit_for(original, make_remit), at=coded_at, actor="RemitReceived")
-    replacement = build(previous=original, encounter_id=original.encounter_id, revision=2)
+    plan = bill(previous={"primary": original}, encounter_id=original.encounter_id, revision=2)
+    [replacement] = plan.claims
     assert (replacement.frequency_code, replacement.original_payer_claim_number) == ("7", "PCC-9")
     assert replacement.patient_control_number == original.patient_control_number
     assert replacement.lines[0].line_control_number == f"{original.patient_control_number}-2-1"
-    assert replacement.submission(coded_at).frequency_code == "7"
-    assert original.retire_unsent(by_revision=2, at=coded_at, actor="EncounterCoded") is False
-    assert original.status == S.PAID
+    assert plan.retired == [] and original.status == S.PAID
 
 
-def test_replacement_before_the_payer_answered_has_no_payer_claim_number_yet(build):
-    original = build()
-    replacement = build(previous=original, encounter_id=original.encounter_id, revision=2)
+def test_a_replacement_before_the_payer_named_its_claim_number_is_held(sent, bill):
+    original = sent()
+    [replacement] = bill(previous={"primary": original}, encounter_id=original.encounter_id, revision=2).claims
     assert (replacement.frequency_code, replacement.original_payer_claim_number) == ("7", None)
+    replacement.learn_payer_claim_number("PCC-77")
+    assert replacement.original_payer_claim_number == "PCC-77"
 
 
-def test_revision_after_a_claim_that_never_left_is_an_original_and_retires_it(build, coded_at):
-    unsent = build(charges=(None,))
-    corrected = build(previous=unsent, encounter_id=unsent.encounter_id, revision=2)
-    assert corrected.frequency_code == "1" and corrected.status == S.SUBMITTED
-    assert unsent.retire_unsent(by_revision=2, at=coded_at, actor="EncounterCoded") is True
-    assert unsent.status == S.CLOSED and unsent.history[-1].reason == "superseded by encounter revision 2"
+def test_revision_after_a_claim_that_never_left_is_an_original_and_retires_it(bill, coded_at):
+    [unsent] = bill(charges=(None,)).claims
+    unsent.apply_scrub(HELD, at=coded_at, actor="test")
+    plan = bill(previous={"primary": unsent}, encounter_id=unsent.encounter_id, revision=2)
+    [corrected] = plan.claims
+    assert corrected.frequency_code == "1" and corrected.patient_control_number == unsent.patient_control_number
+    assert plan.retired == [unsent] and unsent.status == S.CLOSED
+    assert unsent.history[-1].reason == "superseded by encounter revision 2"
 
 
-def test_a_failed_replacement_does_not_turn_the_next_revision_into_an_original(build, make_remit, coded_at):
-    sent = build()
-    sent.record_remit(_remit_for(sent, make_remit, outcome="denied", paid="0.00"), at=coded_at, actor="RemitReceived")
-    failed = build(previous=sent, encounter_id=sent.encounter_id, revision=2, charges=(None,))
-    assert failed.status == S.SCRUB_FAILED and failed.frequency_code == "7"
-    third = build(previous=failed, encounter_id=sent.encounter_id, revision=3)
+def test_a_ready_claim_not_yet_batched_is_retired_by_a_new_revision(bill, coded_at):
+    [ready] = bill().claims
+    ready.apply_scrub(CLEAN, at=coded_at, actor="test")
+    plan = bill(previous={"primary": ready}, encounter_id=ready.encounter_id, revision=2)
+    assert plan.retired == [ready] and plan.claims[0].frequency_code == "1"
+
+
+def test_a_failed_replacement_does_not_turn_the_next_revision_into_an_original(sent, bill, make_remit, coded_at):
+    original = sent()
+    original.record_remit(_remit_for(original, make_remit, outcome="denied", paid="0.00"), at=coded_at,
+                          actor="RemitReceived")
+    [failed] = bill(previous={"primary": original}, encounter_id=original.encounter_id, revision=2).claims
+    failed.apply_scrub(HELD, at=coded_at, actor="test")
+    [third] = bill(previous={"primary": failed}, encounter_id=original.encounter_id, revision=3).claims
     assert (third.frequency_code, third.original_payer_claim_number) == ("7", "PCC-9")
+
+
+def test_a_coverage_moved_to_another_payer_voids_the_first_payers_claim(sent, bill, make_remit, make_coverage,
+                                                                          coded_at):
+    original = sent()
+    original.record_remit(_remit_for(original, make_remit), at=coded_at, actor="RemitReceived")
+    plan = bill(previous={"primary": original}, encounter_id=original.encounter_id, revision=2,
+                coverages=[make_coverage("primary", payer_id="BETA02")])
+    void, new = plan.claims
+    assert (void.frequency_code, void.payer.payer_id, void.original_payer_claim_number) == ("8", "ACME01", "PCC-9")
+    assert void.patient_control_number == original.patient_control_number and void.encounter_revision == 2
+    assert [line.charge for line in void.lines] == [line.charge for line in original.lines]
+    assert (new.frequency_code, new.payer.payer_id) == ("1", "BETA02")
+    assert new.patient_control_number != original.patient_control_number
+
+
+def test_a_coverage_that_went_away_voids_its_claim(sent, bill):
+    original = sent()
+    plan = bill(previous={"primary": original}, encounter_id=original.encounter_id, revision=2, self_pay=True)
+    [void] = plan.claims
+    assert (void.frequency_code, void.original_payer_claim_number, void.status) == ("8", None, S.DRAFT)
+
+
+# ---------------------------------------------------------------- the work queue: corrections and acknowledgements
+def test_a_correction_changes_the_claim_and_is_recorded(bill, coded_at):
+    [claim] = bill(charges=("125.00", "40.00", None)).claims
+    claim.apply_scrub(HELD, at=coded_at, actor="test")
+    claim.correct(Correction(prior_authorization_number="AUTH-7",
+                             lines=(LineCorrection(3, charge=Decimal("60.00"), diagnosis_pointers=(1,)),)),
+                  at=coded_at, actor="pat")
+    assert claim.prior_authorization_number == "AUTH-7"
+    assert (claim.lines[2].charge, claim.lines[2].charge_source) == (Decimal("60.00"), "ehr")
+    assert (claim.history[-1].actor, claim.history[-1].reason) == ("pat", "corrected: prior_authorization_number, line 3")
+    with pytest.raises(NotCorrectable, match="no line 9"):
+        claim.correct(Correction(lines=(LineCorrection(9, charge=Decimal(1)),)), at=coded_at, actor="pat")
+
+
+def test_a_claim_at_the_payer_cannot_be_corrected(sent, coded_at):
+    with pytest.raises(NotCorrectable):
+        sent().correct(Correction(member_id="X"), at=coded_at, actor="pat")
+
+
+def test_a_rejection_sends_the_claim_back_with_the_reasons_as_findings(sent, coded_at):
+    claim = sent()
+    claim.reject([Rejection("277CA", "A7:562:85", "The payer rejected ...", "Correct the NPI ...")], at=coded_at,
+                 actor="system:batcher")
+    assert claim.status == S.REJECTED and claim.batch_id is None
+    assert [(f.rule_id, f.severity) for f in claim.findings] == [("277CA-A7:562:85", "error")]
+    claim.correct(Correction(member_id="M2"), at=coded_at, actor="pat")
+    claim.apply_scrub(CLEAN, at=coded_at, actor="pat")
+    assert claim.status == S.READY and claim.frequency_code == "1"
+
+
+def test_acceptance_keeps_the_payers_claim_number(sent, coded_at):
+    claim = sent()
+    claim.accept(payer_claim_number="PCC-1", code="A2:20", at=coded_at, actor="system")
+    assert (claim.status, claim.payer_claim_control_number) == (S.ACCEPTED, "PCC-1")
+    assert claim.reached_payer
+
+
+def test_a_held_replacement_becomes_an_original_when_the_payer_rejects_the_original(sent, bill, coded_at):
+    original = sent()
+    [replacement] = bill(previous={"primary": original}, encounter_id=original.encounter_id, revision=2).claims
+    replacement.apply_scrub([ScrubFinding("HOLD-PAYER-CLAIM-NUMBER", "error", "m", "f")], at=coded_at, actor="t")
+    assert replacement.held_for_payer_claim_number
+    replacement.become_original(at=coded_at, actor="t", reason="the payer rejected the original")
+    assert (replacement.frequency_code, replacement.original_payer_claim_number) == ("1", None)
 
 
 # ---------------------------------------------------------------- remits
 @pytest.mark.parametrize("outcome,status", [("paid", S.PAID), ("partially_paid", S.PARTIALLY_PAID), ("denied", S.DENIED)])
-def test_remit_outcome_sets_status_amounts_and_payer_claim_number(outcome, status, build, make_remit, coded_at):
-    claim = build()
+def test_remit_outcome_sets_status_amounts_and_payer_claim_number(outcome, status, sent, make_remit, coded_at):
+    claim = sent()
     claim.record_remit(_remit_for(claim, make_remit, outcome=outcome), at=coded_at, actor="RemitReceived")
     assert claim.status == status and claim.total_paid == Decimal("100.00")
     assert claim.payer_claim_control_number == "PCC-9"
@@ -145,8 +254,8 @@ def test_remit_outcome_sets_status_amounts_and_payer_claim_number(outcome, statu
     assert (claim.history[-1].actor, claim.history[-1].to_status) == ("RemitReceived", status)
 
 
-def test_reversal_sends_a_paid_claim_back_to_submitted(build, make_remit, coded_at):
-    claim = build()
+def test_reversal_sends_a_paid_claim_back_to_submitted(sent, make_remit, coded_at):
+    claim = sent()
     claim.record_remit(_remit_for(claim, make_remit), at=coded_at, actor="RemitReceived")
     claim.record_remit(_remit_for(claim, make_remit, outcome="reversed", paid="-100.00"), at=coded_at,
                        actor="RemitReceived")
@@ -154,8 +263,16 @@ def test_reversal_sends_a_paid_claim_back_to_submitted(build, make_remit, coded_
     assert claim.payer_claim_control_number == "PCC-9"
 
 
-def test_a_remit_that_does_not_fit_the_status_changes_nothing(build, make_remit, coded_at):
-    claim = build(charges=(None,))
+def test_a_remit_that_does_not_fit_the_status_changes_nothing(bill, make_remit, coded_at):
+    [claim] = bill().claims
+    claim.apply_scrub(HELD, at=coded_at, actor="test")
     with pytest.raises(IllegalTransition):
         claim.record_remit(_remit_for(claim, make_remit), at=coded_at, actor="RemitReceived")
     assert claim.status == S.SCRUB_FAILED and claim.total_paid is None and claim.payer_claim_control_number is None
+
+
+def test_a_void_copies_the_claim_not_its_history(sent, bill):
+    original = sent()
+    [void] = bill(previous={"primary": original}, encounter_id=original.encounter_id, revision=2, self_pay=True).claims
+    assert len(void.history) == 1 and void.persisted_history == 0
+    assert replace(void, id=original.id) != original

@@ -6,6 +6,7 @@ from openrcm_shared.contracts.events import (
     EncounterCoded, PartyName, Patient, PatientResponsibility, PaymentInfo, PayerRef, Provider,
     RemitLine, RemitReceived, SubmittedServiceLine, Subscriber,
 )
+from openrcm_shared.contracts.claims import ClaimAccepted, ClaimRejected, RejectionReason
 from openrcm_shared.contracts.patient_billing import PatientPaymentReceived, PaymentApplication, StatementIssued
 
 __all__ = [
@@ -14,4 +15,5 @@ __all__ = [
     "PartyName", "Patient", "PatientResponsibility", "PaymentInfo", "PayerRef", "Provider", "RemitLine",
     "RemitReceived", "SubmittedServiceLine", "Subscriber",
     "PatientPaymentReceived", "PaymentApplication", "StatementIssued",
+    "ClaimAccepted", "ClaimRejected", "RejectionReason",
 ]

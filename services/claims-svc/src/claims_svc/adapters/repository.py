@@ -17,46 +17,86 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from claims_svc.adapters.orm import claim_denials, claim_status_history, claims
-from claims_svc.domain.claim import Claim, ClaimLine, ClaimStatus, StatusChange
+from claims_svc.domain.claim import Claim, ClaimLine, ClaimStatus, PriorAdjudication, PriorLine, StatusChange
 from claims_svc.domain.denial import BillingDenial, DenialStatus
-from claims_svc.domain.scrubber import ScrubFinding
-from openrcm_shared.contracts import Patient, PayerRef
+from claims_svc.domain.scrubber import DuplicateCandidate, ScrubFinding
+from openrcm_shared.contracts import Coverage, Patient, PayerRef, Provider
 
 
 class ClaimRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        # Per claim, how many of its history entries are already rows: save() appends only the rest.
-        self._stored_history: dict[uuid.UUID, int] = {}
 
     async def get(self, tenant_id: str, claim_id: uuid.UUID, *, for_update: bool = False) -> Claim | None:
         query = select(claims).where(claims.c.tenant_id == tenant_id, claims.c.id == claim_id)
         return await self._one(query.with_for_update() if for_update else query)
 
-    async def latest_for_encounter(
-        self, tenant_id: str, encounter_id: uuid.UUID, coverage_sequence: str, *, for_update: bool = False
-    ) -> Claim | None:
-        query = (
-            select(claims)
-            .where(claims.c.tenant_id == tenant_id, claims.c.encounter_id == encounter_id,
-                   claims.c.coverage_sequence == coverage_sequence)
-            .order_by(claims.c.encounter_revision.desc())
-            .limit(1)
+    async def for_encounter(self, tenant_id: str, encounter_id: uuid.UUID, *, for_update: bool = False) -> list[Claim]:
+        """Every claim of an encounter, oldest revision first."""
+        query = (select(claims).where(claims.c.tenant_id == tenant_id, claims.c.encounter_id == encounter_id)
+                 .order_by(claims.c.encounter_revision, claims.c.created_at, claims.c.id))
+        return await self._many(query.with_for_update() if for_update else query)
+
+    async def by_patient_control_number(self, tenant_id: str, pcn: str, *, for_update: bool = False) -> list[Claim]:
+        """The claims of one chain (all revisions share the PCN), newest revision first."""
+        query = (select(claims).where(claims.c.tenant_id == tenant_id, claims.c.patient_control_number == pcn)
+                 .order_by(claims.c.encounter_revision.desc(), claims.c.created_at.desc()))
+        return await self._many(query.with_for_update() if for_update else query)
+
+    async def get_many(self, tenant_id: str, claim_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[Claim]:
+        query = select(claims).where(claims.c.tenant_id == tenant_id, claims.c.id.in_(list(claim_ids)))
+        return await self._many(query.with_for_update() if for_update else query)
+
+    async def ready(self, tenant_id: str, *, limit: int, payer_ids: Sequence[str] | None = None) -> list[Claim]:
+        """READY claims not in a batch yet, oldest first, locked; replicas batching at once take disjoint sets."""
+        query = select(claims).where(claims.c.tenant_id == tenant_id, claims.c.status == ClaimStatus.READY.value,
+                                     claims.c.batch_id.is_(None))
+        if payer_ids is not None:
+            query = query.where(claims.c.payer_id.in_(list(payer_ids)))
+        query = query.order_by(claims.c.created_at, claims.c.id).limit(limit).with_for_update(skip_locked=True)
+        return await self._many(query)
+
+    async def tenants_with_ready_claims(self) -> list[str]:
+        query = (select(claims.c.tenant_id).where(claims.c.status == ClaimStatus.READY.value,
+                                                  claims.c.batch_id.is_(None)).distinct())
+        return list(await self._session.scalars(query))
+
+    async def duplicate_candidates(self, claim: Claim) -> list[DuplicateCandidate]:
+        """Open claims of other encounters for the same patient, billing provider, date of service and payer."""
+        query = select(claims.c.id, claims.c.patient_control_number, claims.c.lines).where(
+            claims.c.tenant_id == claim.tenant_id, claims.c.patient_id == claim.patient.patient_id,
+            claims.c.billing_provider_npi == claim.billing_provider_npi,
+            claims.c.service_date_from == claim.service_date_from, claims.c.payer_id == claim.payer.payer_id,
+            claims.c.encounter_id != claim.encounter_id, claims.c.frequency_code != "8",
+            claims.c.status != ClaimStatus.CLOSED.value,
         )
-        return await self._one(query.with_for_update() if for_update else query)
+        return [
+            DuplicateCandidate(str(row.id), row.patient_control_number,
+                               frozenset((doc["procedure_code"], tuple(doc["modifiers"])) for doc in row.lines))
+            for row in await self._session.execute(query)
+        ]
 
     async def list(
         self, tenant_id: str, *, status: ClaimStatus | None, encounter_id: uuid.UUID | None, patient_id: str | None,
-        limit: int, offset: int,
+        limit: int, offset: int, statuses: Sequence[ClaimStatus] = (), oldest_first: bool = False,
+        updated_before: datetime | None = None,
     ) -> list[Claim]:
         query = select(claims).where(claims.c.tenant_id == tenant_id)
+        if updated_before is not None:
+            query = query.where(claims.c.updated_at <= updated_before)
         if status is not None:
             query = query.where(claims.c.status == status.value)
+        if statuses:
+            query = query.where(claims.c.status.in_([s.value for s in statuses]))
         if encounter_id is not None:
             query = query.where(claims.c.encounter_id == encounter_id)
         if patient_id is not None:
             query = query.where(claims.c.patient_id == patient_id)
-        query = query.order_by(claims.c.created_at.desc(), claims.c.id).limit(limit).offset(offset)
+        order = claims.c.updated_at if oldest_first else claims.c.created_at.desc()
+        query = query.order_by(order, claims.c.id).limit(limit).offset(offset)
+        return await self._many(query)
+
+    async def _many(self, query: Select[Any]) -> list[Claim]:
         return await self._with_history(list((await self._session.execute(query)).mappings()))
 
     async def add(self, claim: Claim, now: datetime) -> None:
@@ -72,7 +112,7 @@ class ClaimRepository:
         await self._store_new_history(claim)
 
     async def _store_new_history(self, claim: Claim) -> None:
-        new = claim.history[self._stored_history.get(claim.id, 0):]
+        new = claim.history[claim.persisted_history:]
         if new:
             await self._session.execute(insert(claim_status_history), [
                 {"tenant_id": claim.tenant_id, "claim_id": claim.id,
@@ -80,7 +120,7 @@ class ClaimRepository:
                  "to_status": change.to_status.value, "at": change.at, "actor": change.actor, "reason": change.reason}
                 for change in new
             ])
-        self._stored_history[claim.id] = len(claim.history)
+        claim.persisted_history = len(claim.history)
 
     async def _one(self, query: Select[Any]) -> Claim | None:
         row = (await self._session.execute(query)).mappings().first()
@@ -103,7 +143,8 @@ class ClaimRepository:
                 change["at"], change["actor"], change["reason"],
             ))
         found = [_claim(row, history[row["id"]]) for row in rows]
-        self._stored_history.update({claim.id: len(claim.history) for claim in found})
+        for claim in found:
+            claim.persisted_history = len(claim.history)
         return found
 
 
@@ -155,11 +196,23 @@ def _claim_row(claim: Claim) -> dict[str, Any]:
         "total_charge": claim.total_charge, "status": claim.status.value,
         "scrub_findings": [asdict(finding) for finding in claim.findings],
         "payer_claim_control_number": claim.payer_claim_control_number, "total_paid": claim.total_paid,
-        "patient_responsibility": claim.patient_responsibility,
+        "patient_responsibility": claim.patient_responsibility, "batch_id": claim.batch_id,
+        "details": {
+            "place_of_service": claim.place_of_service, "diagnoses": list(claim.diagnoses),
+            "coverage": _dump(claim.coverage), "prior_authorization_number": claim.prior_authorization_number,
+            "rendering_provider": _dump(claim.rendering_provider), "referring_provider": _dump(claim.referring_provider),
+            "prior_adjudications": [_prior_json(prior) for prior in claim.prior_adjudications],
+            "correlation_id": claim.correlation_id,
+        },
     }
 
 
+def _dump(model: Coverage | Provider | None) -> dict[str, Any] | None:
+    return None if model is None else model.model_dump(mode="json")
+
+
 def _claim(row: RowMapping, history: list[StatusChange]) -> Claim:
+    details = row["details"] or {}
     return Claim(
         id=row["id"], tenant_id=row["tenant_id"], encounter_id=row["encounter_id"],
         encounter_revision=row["encounter_revision"], coverage_sequence=row["coverage_sequence"],
@@ -171,7 +224,51 @@ def _claim(row: RowMapping, history: list[StatusChange]) -> Claim:
         service_date_to=row["service_date_to"], lines=[_line(doc) for doc in row["lines"]],
         status=ClaimStatus(row["status"]), findings=[ScrubFinding(**doc) for doc in row["scrub_findings"]],
         payer_claim_control_number=row["payer_claim_control_number"], total_paid=row["total_paid"],
-        patient_responsibility=row["patient_responsibility"], history=history,
+        patient_responsibility=row["patient_responsibility"], history=history, batch_id=row["batch_id"],
+        place_of_service=details.get("place_of_service", ""), diagnoses=tuple(details.get("diagnoses", ())),
+        coverage=Coverage.model_validate(details["coverage"]) if details.get("coverage") else None,
+        prior_authorization_number=details.get("prior_authorization_number"),
+        rendering_provider=Provider.model_validate(details["rendering_provider"]) if details.get("rendering_provider") else None,
+        referring_provider=Provider.model_validate(details["referring_provider"]) if details.get("referring_provider") else None,
+        prior_adjudications=tuple(_prior(doc) for doc in details.get("prior_adjudications", ())),
+        correlation_id=details.get("correlation_id"),
+    )
+
+
+def _adjustments_json(adjustments: Sequence[tuple[str, str, Decimal]]) -> list[list[str]]:
+    return [[group, reason, str(amount)] for group, reason, amount in adjustments]
+
+
+def _adjustments(docs: Sequence[Sequence[str]]) -> tuple[tuple[str, str, Decimal], ...]:
+    return tuple((group, reason, Decimal(amount)) for group, reason, amount in docs)
+
+
+def _prior_json(prior: PriorAdjudication) -> dict[str, Any]:
+    """Decimals as strings, dates as ISO text."""
+    return {
+        "payer": prior.payer.model_dump(mode="json"), "claim_filing_indicator": prior.claim_filing_indicator,
+        "coverage": prior.coverage.model_dump(mode="json"), "coverage_sequence": prior.coverage_sequence,
+        "paid": str(prior.paid), "patient_responsibility": str(prior.patient_responsibility),
+        "claim_adjustments": _adjustments_json(prior.claim_adjustments),
+        "lines": [{"line_number": line.line_number, "procedure_code": line.procedure_code,
+                   "modifiers": list(line.modifiers), "units": str(line.units), "paid": str(line.paid),
+                   "adjustments": _adjustments_json(line.adjustments)} for line in prior.lines],
+        "adjudicated_on": prior.adjudicated_on.isoformat(), "payer_claim_control_number": prior.payer_claim_control_number,
+    }
+
+
+def _prior(doc: dict[str, Any]) -> PriorAdjudication:
+    return PriorAdjudication(
+        payer=PayerRef.model_validate(doc["payer"]), claim_filing_indicator=doc["claim_filing_indicator"],
+        coverage=Coverage.model_validate(doc["coverage"]), coverage_sequence=doc["coverage_sequence"],
+        paid=Decimal(doc["paid"]), patient_responsibility=Decimal(doc["patient_responsibility"]),
+        claim_adjustments=_adjustments(doc["claim_adjustments"]),
+        lines=tuple(PriorLine(line_number=line["line_number"], procedure_code=line["procedure_code"],
+                              modifiers=tuple(line["modifiers"]), units=Decimal(line["units"]),
+                              paid=Decimal(line["paid"]), adjustments=_adjustments(line["adjustments"]))
+                    for line in doc["lines"]),
+        adjudicated_on=date.fromisoformat(doc["adjudicated_on"]),
+        payer_claim_control_number=doc["payer_claim_control_number"],
     )
 
 
@@ -181,6 +278,7 @@ def _line_json(line: ClaimLine) -> dict[str, Any]:
         "line_number": line.line_number, "line_control_number": line.line_control_number,
         "procedure_code": line.procedure_code, "modifiers": list(line.modifiers), "units": str(line.units),
         "charge": None if line.charge is None else str(line.charge), "service_date": line.service_date.isoformat(),
+        "diagnosis_pointers": list(line.diagnosis_pointers), "charge_source": line.charge_source,
     }
 
 
@@ -190,6 +288,7 @@ def _line(doc: dict[str, Any]) -> ClaimLine:
         procedure_code=doc["procedure_code"], modifiers=tuple(doc["modifiers"]), units=Decimal(doc["units"]),
         charge=None if doc["charge"] is None else Decimal(doc["charge"]),
         service_date=date.fromisoformat(doc["service_date"]),
+        diagnosis_pointers=tuple(doc.get("diagnosis_pointers", ())), charge_source=doc.get("charge_source", "ehr"),
     )
 
 

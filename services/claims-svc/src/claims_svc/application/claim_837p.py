@@ -1,33 +1,30 @@
-"""From the claim aggregate to the 837P input model, and from a batch of claims to one interchange.
+"""From stored claims and the tenant's reference data to the 837P input model, and to one interchange per batch.
 
-The claim aggregate keeps what the claim's lifecycle needs; an 837P needs more. Until the aggregate
-and the tenant's reference data hold the rest, it comes in as separate inputs:
+The claim keeps what the coded encounter said (diagnoses, pointers, subscriber, providers, prior
+authorization); the tenant's reference data gives the billing provider (:class:`BillingProfile`),
+the payer as the route knows it (:class:`Payer`) and the envelope ids (:class:`SubmissionRoute`).
+Nothing else is asked for: what is missing is named by :class:`MissingClaimData`.
 
-- :class:`EncounterDetails`: what the coded encounter revision said and the claim does not keep
-  (place of service, diagnoses and each line's pointers, the subscriber and the patient's
-  relationship to them, group number, prior authorization, referring and rendering provider names);
-- :class:`BillingProfile`: the billing entity as payers know it (name, TIN, address, taxonomy, pay-to),
-  tenant reference data;
-- :class:`PayerProfile`: the payer as the route knows it (payer id at the clearinghouse, claim filing
-  indicator, address);
-- :class:`SubmissionRoute`: the clearinghouse connection (submitter, receiver, ISA/GS ids, test or production).
-
-Not covered yet: secondary and tertiary claims (2320/2330 come from the earlier payer's remit, which
-the claim keeps only as totals), SBR05 for Medicare secondary, and replacements of claims whose
-payer claim number no remit has given yet (``build_claim`` makes them, an 837P cannot carry them).
+A secondary or tertiary claim carries the earlier payers' adjudication (2320/2330 loops, 2430 per
+line) from their remits. Not covered yet: SBR05 for Medicare secondary (the tenant's coverage data
+does not say why Medicare is secondary).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
-from claims_svc.domain.claim import Claim
-from claims_svc.domain.x12 import build_837p, transaction_sets_needed
+from claims_svc.domain.claim import Claim, PriorAdjudication
+from claims_svc.domain.reference import BillingProfile, Payer, SubmissionRoute
+from claims_svc.domain.scrubber import ScrubFinding
+from claims_svc.domain.x12 import Claim837Error, build_837p, transaction_sets_needed
 from claims_svc.domain.x12 import model_837p as x837
 from openrcm_shared import contracts
-from openrcm_shared.x12 import ControlNumbers, InterchangeHeader, allocate_envelope_numbers
+from openrcm_shared.x12 import (
+    ControlNumbers, EnvelopeNumbers, InterchangeHeader, X12DataError, allocate_envelope_numbers,
+)
 
 _RESPONSIBILITY = {"primary": "P", "secondary": "S", "tertiary": "T"}
 SELF = "18"
@@ -42,65 +39,13 @@ class MissingClaimData(ValueError):
         self.missing = missing
 
 
-@dataclass(frozen=True)
-class EncounterDetails:
-    """The parts of the EncounterCoded revision an 837P needs and the claim aggregate does not keep (yet)."""
-
-    place_of_service: str
-    diagnoses: tuple[str, ...]
-    diagnosis_pointers: Mapping[int, tuple[int, ...]]  # by line number
-    coverage: contracts.Coverage
-    prior_authorization_number: str | None = None
-    referring_provider: contracts.Provider | None = None
-    rendering_provider: contracts.Provider | None = None
-
-    @classmethod
-    def from_encounter(cls, coded: contracts.EncounterCoded, coverage_sequence: str) -> EncounterDetails:
-        coverage = next(c for c in coded.coverages if c.sequence == coverage_sequence)
-        return cls(
-            place_of_service=coded.place_of_service,
-            diagnoses=tuple(d.code for d in sorted(coded.diagnoses, key=lambda d: d.sequence)),
-            diagnosis_pointers={line.line_number: tuple(line.diagnosis_pointers) for line in coded.service_lines},
-            coverage=coverage, prior_authorization_number=coded.prior_authorization_number,
-            referring_provider=coded.referring_provider, rendering_provider=coded.rendering_provider,
-        )
-
-
-@dataclass(frozen=True)
-class BillingProfile:
-    """The tenant's billing entity for one billing NPI."""
-
-    organization_name: str
-    tax_id: str
-    address: x837.Address
-    taxonomy: str = ""
-    pay_to_address: x837.Address | None = None
-
-
-@dataclass(frozen=True)
-class PayerProfile:
-    """One payer as one submission route knows it."""
-
-    payer_id: str
-    name: str
-    claim_filing_indicator: str = "CI"
-    address: x837.Address | None = None
-
-
-@dataclass(frozen=True)
-class SubmissionRoute:
-    submitter: x837.Submitter
-    receiver: x837.Receiver
-    interchange: InterchangeHeader
-    application_sender_code: str
-    application_receiver_code: str
-
-
-def claim_to_837p(claim: Claim, details: EncounterDetails, billing: BillingProfile, payer: PayerProfile) -> x837.Claim:
-    """The 837P input for one claim; MissingClaimData lists everything an 837P needs and the inputs lack."""
+def claim_to_837p(claim: Claim, billing: BillingProfile, payer: Payer) -> x837.Claim:
+    """The 837P input for one claim; MissingClaimData lists everything an 837P needs and the claim lacks."""
     missing: list[str] = []
     patient = claim.patient
-    coverage = details.coverage
+    coverage = claim.coverage
+    if coverage is None:
+        raise MissingClaimData(claim.patient_control_number, ["the coverage (subscriber and relationship)"])
     is_self = coverage.relationship_to_subscriber == SELF
     insured = coverage.subscriber
     if patient.address is None:
@@ -113,31 +58,37 @@ def claim_to_837p(claim: Claim, details: EncounterDetails, billing: BillingProfi
         payer_responsibility=_RESPONSIBILITY[claim.coverage_sequence],  # type: ignore[arg-type]
         claim_filing_indicator=payer.claim_filing_indicator, group_number=coverage.group_number or "",
     )
+    adjudications: dict[int, list[x837.LineAdjudication]] = {}
+    for prior in claim.prior_adjudications:
+        for done in prior.lines:
+            adjudications.setdefault(done.line_number, []).append(x837.LineAdjudication(
+                payer_id=prior.payer.payer_id, paid_amount=done.paid, procedure_code=done.procedure_code,
+                adjudication_date=prior.adjudicated_on, modifiers=done.modifiers, paid_units=done.units,
+                adjustments=_adjustments(done.adjustments)))
     lines = []
     for line in claim.lines:
-        pointers = details.diagnosis_pointers.get(line.line_number)
         if line.charge is None:
             missing.append(f"line {line.line_number} charge")
-        if not pointers:
+        if not line.diagnosis_pointers:
             missing.append(f"line {line.line_number} diagnosis pointers")
         lines.append(x837.ServiceLine(
             procedure_code=line.procedure_code, charge=line.charge, units=line.units,  # type: ignore[arg-type]
-            service_date=line.service_date, diagnosis_pointers=pointers or (), modifiers=line.modifiers,
-            line_control_number=line.line_control_number,
+            service_date=line.service_date, diagnosis_pointers=line.diagnosis_pointers, modifiers=line.modifiers,
+            line_control_number=line.line_control_number, adjudications=tuple(adjudications.get(line.line_number, ())),
         ))
     if claim.frequency_code != "1" and not claim.original_payer_claim_number:
         missing.append("the payer's claim control number (REF*F8) of the claim being replaced or voided")
     rendering = None
     if claim.rendering_provider_npi and claim.rendering_provider_npi != claim.billing_provider_npi:
-        rendering = _provider(details.rendering_provider, claim.rendering_provider_npi, "rendering", missing)
+        rendering = _provider(claim.rendering_provider, claim.rendering_provider_npi, "rendering", missing)
     referring = None
-    if details.referring_provider is not None:
-        referring = _provider(details.referring_provider, details.referring_provider.npi, "referring", missing)
+    if claim.referring_provider is not None:
+        referring = _provider(claim.referring_provider, claim.referring_provider.npi, "referring", missing)
     if missing:
         raise MissingClaimData(claim.patient_control_number, missing)
     return x837.Claim(
         patient_control_number=claim.patient_control_number, total_charge=claim.total_charge,
-        place_of_service=details.place_of_service, diagnoses=details.diagnoses, lines=tuple(lines),
+        place_of_service=claim.place_of_service, diagnoses=claim.diagnoses, lines=tuple(lines),
         billing_provider=x837.BillingProvider(
             npi=claim.billing_provider_npi, tax_id=billing.tax_id, address=billing.address,
             organization_name=billing.organization_name, taxonomy=billing.taxonomy,
@@ -150,14 +101,54 @@ def claim_to_837p(claim: Claim, details: EncounterDetails, billing: BillingProfi
             address=_address(patient.address),  # type: ignore[arg-type]  # checked above
         ),
         frequency_code=claim.frequency_code, payer_claim_control_number=claim.original_payer_claim_number or "",
-        prior_authorization=details.prior_authorization_number or "", referring_provider=referring,
-        rendering_provider=rendering,
+        prior_authorization=claim.prior_authorization_number or "", referring_provider=referring,
+        rendering_provider=rendering, other_payers=tuple(_other_payer(prior) for prior in claim.prior_adjudications),
     )
 
 
+def _other_payer(prior: PriorAdjudication) -> x837.OtherPayer:
+    """2320/2330A/2330B: the earlier payer, its subscriber and what it paid and adjusted."""
+    return x837.OtherPayer(
+        payer=x837.Payer(prior.payer.name, prior.payer.payer_id), subscriber_name=_name(prior.coverage.subscriber.name),
+        subscriber_member_id=prior.coverage.member_id,
+        responsibility=_RESPONSIBILITY[prior.coverage_sequence],  # type: ignore[arg-type]
+        relationship=prior.coverage.relationship_to_subscriber, claim_filing_indicator=prior.claim_filing_indicator,
+        paid_amount=prior.paid, claim_adjustments=_adjustments(prior.claim_adjustments),
+        remaining_patient_liability=prior.patient_responsibility, group_number=prior.coverage.group_number or "",
+        adjudication_date=prior.adjudicated_on, payer_claim_control_number=prior.payer_claim_control_number or "",
+    )
+
+
+def _adjustments(adjustments: Sequence[tuple[str, str, Decimal]]) -> tuple[x837.Adjustment, ...]:
+    return tuple(x837.Adjustment(group, reason, amount) for group, reason, amount in adjustments)
+
+
+#: An envelope to write one claim in, to see whether the writer takes it (values, separators, TR3 rules).
+_PROBE = {"submitter": x837.Submitter("PROBE", "PROBE", "PROBE", "0000000000"), "receiver": x837.Receiver("PROBE", "PROBE"),
+          "interchange": InterchangeHeader("PROBE", "PROBE"), "application_sender_code": "PROBE",
+          "application_receiver_code": "PROBE", "reference": "PROBE"}
+_PROBE_NUMBERS = EnvelopeNumbers(interchange=1, group=1, transactions=(1,))
+_PROBE_TIME = datetime(2000, 1, 1)
+
+
+def mapping_findings(claim: Claim, billing: BillingProfile, payer: Payer) -> list[ScrubFinding]:
+    """What stops the claim from being written as a valid 837P, as scrubber findings (empty: it can be written)."""
+    try:
+        build_837p(x837.Batch(claims=[claim_to_837p(claim, billing, payer)], **_PROBE), _PROBE_NUMBERS,
+                   created_at=_PROBE_TIME)
+    except MissingClaimData as missing:
+        return [ScrubFinding("X12-MISSING-DATA", "error", f"An 837P needs: {', '.join(missing.missing)}.",
+                             "Correct the claim or the reference data, then scrub the claim again.")]
+    except (Claim837Error, X12DataError) as refused:
+        problem = refused.problem if isinstance(refused, Claim837Error) else str(refused)
+        return [ScrubFinding("X12-837P", "error", f"The 837P cannot carry this claim: {problem}.",
+                             "Correct the claim or the reference data, then scrub the claim again.")]
+    return []
+
+
 async def write_837p_batch(claims: Sequence[x837.Claim], route: SubmissionRoute, control_numbers: ControlNumbers, *,
-                           reference: str, created_at: datetime) -> str:
-    """One interchange for the claims of one route, with control numbers taken from ``control_numbers``.
+                           reference: str, created_at: datetime) -> tuple[str, tuple[int, int, tuple[int, ...]]]:
+    """One interchange for the claims of one route, and its (ISA13, GS06, ST02s) taken from ``control_numbers``.
 
     Numbers are taken before the file is built, so a batch that fails to build leaves a gap; gaps
     are allowed, repeats are not.
@@ -168,7 +159,8 @@ async def write_837p_batch(claims: Sequence[x837.Claim], route: SubmissionRoute,
         application_sender_code=route.application_sender_code,
         application_receiver_code=route.application_receiver_code, reference=reference, claims=claims,
     )
-    return build_837p(batch, numbers, created_at=created_at)
+    text = build_837p(batch, numbers, created_at=created_at)
+    return text, (numbers.interchange, numbers.group, numbers.transactions)
 
 
 def _name(name: contracts.PartyName) -> x837.PersonName:

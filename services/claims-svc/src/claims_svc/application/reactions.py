@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from claims_svc import SERVICE_NAME
+from claims_svc.adapters.reference_repository import fee_schedule_for
 from claims_svc.adapters.repository import ClaimRepository, DenialQueue
-from claims_svc.domain.claim import ClaimStatus, IllegalTransition, build_claim
+from claims_svc.application.scrubbing import bill_next_payer, release_held, scrub_claim
+from claims_svc.domain.claim import IllegalTransition, bill_revision
 from claims_svc.domain.denial import BillingDenial
 from openrcm_shared.contracts import DenialRaised, EncounterCoded, EventEnvelope, RemitReceived
 from openrcm_shared.db import UnitOfWork, utcnow
@@ -20,42 +21,48 @@ log = logging.getLogger(__name__)
 
 
 async def when_encounter_coded_create_claim(uow: UnitOfWork, envelope: EventEnvelope) -> None:
-    """Bill the primary coverage of a coded encounter revision; a clean claim emits ClaimSubmitted.
+    """Bill a coded encounter revision: a claim per coverage (primary first), scrubbed with the tenant's
+    reference data. Clean claims wait as READY for the next batch; the others wait in the billing work queue.
 
     A revision already billed (or older than one already billed) changes nothing. Two replicas
     racing on one revision cannot both insert: the unique constraint fails the loser's commit, the
-    consumer retries it, and the retry finds the claim and does nothing.
+    consumer retries it, and the retry finds the claims and does nothing.
     """
     coded = envelope.payload_as(EncounterCoded)
     tenant_id = envelope.tenant_id
     ids = {"encounter_id": str(coded.encounter_id), "revision": coded.revision, "event_id": str(envelope.event_id)}
-    if not coded.coverages:
+    repo = ClaimRepository(uow.session)
+    existing = await repo.for_encounter(tenant_id, coded.encounter_id, for_update=True)
+    if existing and max(claim.encounter_revision for claim in existing) >= coded.revision:
+        log.info("encounter revision already billed", extra=ids)
+        return
+    previous = {claim.coverage_sequence: claim for claim in existing if not claim.is_void}  # latest revision wins
+    if not coded.coverages and not previous:
         log.info("self-pay encounter: no claim", extra=ids)
         return
-    repo = ClaimRepository(uow.session)
-    previous = await repo.latest_for_encounter(tenant_id, coded.encounter_id, coded.coverages[0].sequence, for_update=True)
-    if previous is not None and previous.encounter_revision >= coded.revision:
-        log.info("encounter revision already billed", extra={**ids, "claim_id": str(previous.id)})
-        return
     now = utcnow()
-    claim = build_claim(tenant_id, coded, now=now, actor=envelope.event_type, previous=previous)
-    assert claim is not None  # the encounter has a coverage
-    if previous is not None and previous.retire_unsent(by_revision=coded.revision, at=now, actor=envelope.event_type):
-        await repo.save(previous, now)
-    await repo.add(claim, now)
-    if claim.status == ClaimStatus.SUBMITTED:
-        uow.emit(EventEnvelope.wrap(claim.submission(now), tenant_id=tenant_id, producer=SERVICE_NAME,
-                                    causation_id=str(envelope.event_id)))
+    fee_schedule = await fee_schedule_for(uow.session, tenant_id, sorted({l.procedure_code for l in coded.service_lines}))
+    plan = bill_revision(tenant_id, coded, previous=previous, fee_schedule=fee_schedule, now=now,
+                         actor=envelope.event_type)
+    for retired in plan.retired:
+        await repo.save(retired, now)
+    for claim in plan.claims:
+        claim.correlation_id = envelope.correlation_id
+        await scrub_claim(uow.session, claim, now=now, actor=envelope.event_type)
+        await repo.add(claim, now)
     uow.audit(
-        tenant_id=tenant_id, actor=f"event:{envelope.producer}", action="create", entity_type="claim",
-        entity_id=claim.id,
-        details={**ids, "status": claim.status.value, "frequency_code": claim.frequency_code},
+        tenant_id=tenant_id, actor=f"event:{envelope.producer}", action="bill", entity_type="encounter",
+        entity_id=coded.encounter_id,
+        details={**ids, "claims": [{"id": str(c.id), "status": c.status.value, "frequency_code": c.frequency_code,
+                                    "coverage_sequence": c.coverage_sequence} for c in plan.claims],
+                 "retired": [str(c.id) for c in plan.retired]},
     )
     await uow.commit()
 
 
 async def when_remit_received_update_claim(uow: UnitOfWork, envelope: EventEnvelope) -> None:
-    """The payer's answer moves the claim to paid, partially paid or denied, or a reversal back to submitted."""
+    """The payer's answer moves the claim to paid, partially paid or denied, or a reversal back to submitted;
+    a replacement waiting for the payer's claim number goes on, and the next payer's claim is billed."""
     remit = envelope.payload_as(RemitReceived)
     ids = {"claim_id": str(remit.claim_id), "remit_claim_id": str(remit.remit_claim_id),
            "event_id": str(envelope.event_id)}
@@ -73,9 +80,13 @@ async def when_remit_received_update_claim(uow: UnitOfWork, envelope: EventEnvel
                     extra={**ids, "from": exc.current.value, "to": exc.requested.value})
         return
     await repo.save(claim, now)
+    released = await release_held(uow.session, claim, now=now, actor=envelope.event_type)
+    next_payer = await bill_next_payer(uow.session, claim, remit, now=now, actor=envelope.event_type)
     uow.audit(
         tenant_id=envelope.tenant_id, actor=f"event:{envelope.producer}", action="update", entity_type="claim",
-        entity_id=claim.id, details={**ids, "status": claim.status.value, "outcome": remit.outcome},
+        entity_id=claim.id, details={**ids, "status": claim.status.value, "outcome": remit.outcome,
+                                     "released": [str(c.id) for c in released],
+                                     "next_payer_claims": [str(c.id) for c in next_payer]},
     )
     await uow.commit()
 

@@ -7,13 +7,15 @@ from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from claims_svc.application.queries import ClaimDetail
-from claims_svc.domain.claim import Claim, ClaimLine, ClaimStatus, StatusChange
+from claims_svc.adapters.batch_repository import Batch
+from claims_svc.domain.appeal import Appeal
+from claims_svc.domain.claim import Claim, ClaimLine, ClaimStatus, Correction, LineCorrection, StatusChange
 from claims_svc.domain.denial import BillingDenial, DenialStatus
 from claims_svc.domain.scrubber import ScrubFinding
-from openrcm_shared.contracts import Patient, PayerRef
+from openrcm_shared.contracts import Coverage, Patient, PayerRef, Provider
 
 
 class ClaimSummaryOut(BaseModel):
@@ -45,11 +47,14 @@ class ClaimLineOut(BaseModel):
     modifiers: list[str]
     units: Decimal
     charge: Decimal | None
+    charge_source: str
     service_date: date
+    diagnosis_pointers: list[int]
 
     @classmethod
     def of(cls, line: ClaimLine) -> "ClaimLineOut":
-        return cls(**{**asdict(line), "modifiers": list(line.modifiers)})
+        return cls(**{**asdict(line), "modifiers": list(line.modifiers),
+                      "diagnosis_pointers": list(line.diagnosis_pointers)})
 
 
 class StatusChangeOut(BaseModel):
@@ -127,6 +132,13 @@ class ClaimOut(BaseModel):
     patient_responsibility: Decimal | None
     status_history: list[StatusChangeOut]
     denials: list[DenialOut]
+    place_of_service: str
+    diagnoses: list[str]
+    coverage: Coverage | None
+    prior_authorization_number: str | None
+    rendering_provider: Provider | None
+    referring_provider: Provider | None
+    batch_id: uuid.UUID | None
 
     @classmethod
     def of(cls, detail: ClaimDetail) -> "ClaimOut":
@@ -144,4 +156,118 @@ class ClaimOut(BaseModel):
             patient_responsibility=claim.patient_responsibility,
             status_history=[StatusChangeOut.of(change) for change in claim.history],
             denials=[DenialOut.of(denial) for denial in detail.denials],
+            place_of_service=claim.place_of_service, diagnoses=list(claim.diagnoses), coverage=claim.coverage,
+            prior_authorization_number=claim.prior_authorization_number, rendering_provider=claim.rendering_provider,
+            referring_provider=claim.referring_provider, batch_id=claim.batch_id,
         )
+
+
+class WorkItemOut(ClaimSummaryOut):
+    """A claim in the billing work queue, with why it waits."""
+
+    scrub_findings: list[FindingOut]
+    waiting_since: datetime
+
+    @classmethod
+    def of(cls, claim: Claim) -> "WorkItemOut":  # type: ignore[override]
+        return cls(**ClaimSummaryOut.of(claim).model_dump(), scrub_findings=[FindingOut.of(f) for f in claim.findings],
+                   waiting_since=claim.history[-1].at)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LineCorrectionIn(_Body):
+    line_number: int = Field(ge=1, le=50)
+    charge: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    diagnosis_pointers: list[int] | None = Field(default=None, min_length=1, max_length=4)
+    modifiers: list[str] | None = Field(default=None, max_length=4)
+
+    @property
+    def domain(self) -> LineCorrection:
+        return LineCorrection(
+            line_number=self.line_number, charge=self.charge,
+            diagnosis_pointers=None if self.diagnosis_pointers is None else tuple(self.diagnosis_pointers),
+            modifiers=None if self.modifiers is None else tuple(m.upper() for m in self.modifiers),
+        )
+
+
+class CorrectionIn(_Body):
+    member_id: str | None = Field(default=None, min_length=1, max_length=80, pattern=r"^[^*:^~\r\n]+$")
+    prior_authorization_number: str | None = Field(default=None, max_length=50, pattern=r"^[^*:^~\r\n]*$",
+                                                   description="Empty to remove it.")
+    place_of_service: str | None = Field(default=None, pattern=r"^\d{2}$")
+    lines: list[LineCorrectionIn] = Field(default_factory=list, max_length=50)
+
+    def to_domain(self) -> Correction:
+        return Correction(member_id=self.member_id, prior_authorization_number=self.prior_authorization_number,
+                          place_of_service=self.place_of_service, lines=tuple(line.domain for line in self.lines))
+
+
+class AppealIn(_Body):
+    argument: str = Field(min_length=20, max_length=5000,
+                          description="Why the payer should pay: goes into the letter as written.")
+
+
+class AppealOut(BaseModel):
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    denied_on: date
+    deadline: date
+    argument: str
+    letter: str
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def of(cls, appeal: Appeal) -> "AppealOut":
+        return cls(**{k: v for k, v in asdict(appeal).items() if k != "tenant_id"})
+
+
+class FollowUpOut(ClaimSummaryOut):
+    """A claim at the payer with no news: how long, and what to do."""
+
+    days_silent: int
+    next_step: str
+
+    @classmethod
+    def of(cls, claim: Claim, today: date) -> "FollowUpOut":  # type: ignore[override]
+        days = (today - claim.history[-1].at.date()).days
+        step = {
+            ClaimStatus.SUBMITTED: "No acknowledgement: check the clearinghouse's reports (999/277CA) for the batch.",
+            ClaimStatus.ACCEPTED: "Accepted but not paid: ask the payer for the claim status (276/277 or portal).",
+            ClaimStatus.APPEALED: "Appeal pending: ask the payer whether the appeal was received and decided.",
+        }.get(claim.status, "Check the claim status with the payer.")
+        return cls(**ClaimSummaryOut.of(claim).model_dump(), days_silent=days, next_step=step)
+
+
+class CloseIn(_Body):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class BatchRequestIn(_Body):
+    route_id: str | None = Field(default=None, max_length=60, description="Only this route; all routes when empty.")
+
+
+class BatchOut(BaseModel):
+    id: uuid.UUID
+    route_id: str
+    clearinghouse: str
+    status: str
+    interchange_control_number: int
+    group_control_number: int
+    transaction_control_numbers: list[int]
+    claim_count: int
+    total_charge: Decimal
+    file_name: str
+    attempts: int
+    last_error: str | None
+    submission_reference: str | None
+    acknowledgment: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, batch: Batch) -> "BatchOut":
+        return cls(**asdict(batch))
