@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -52,6 +52,24 @@ class ServiceDefinition:
     #: Run once at start-up with the service's settings, in a worker thread, before the service starts
     #: its tasks: e.g. loading reference data so that the first request does not pay for it.
     startup: Sequence[Callable[[ServiceSettings], object]] = ()
+
+
+async def cancel_and_wait(tasks: Iterable[asyncio.Task[object]]) -> None:
+    """Cancel background tasks and wait until each has ended, cancelling again while one still runs.
+
+    One cancel is not always enough: on Python 3.11 ``asyncio.wait_for`` (also inside aiokafka and the
+    database drivers) can swallow a cancellation that arrives as its inner call finishes, and the
+    task's loop then goes on; a shutdown that awaited it once would wait forever.
+    """
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background task ended with an error", exc_info=task.exception(),
+                        extra={"task": task.get_name()})
 
 
 class ServiceRuntime:
@@ -111,11 +129,7 @@ class ServiceRuntime:
                 log.warning("idempotency key purge failed; retrying next interval", exc_info=True)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         if self.consumer is not None:
             await self.consumer.stop()

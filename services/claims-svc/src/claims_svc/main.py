@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,7 +14,7 @@ from claims_svc.entrypoints.api.routes import router
 from claims_svc.entrypoints.consumer import HANDLERS
 from claims_svc.entrypoints.worker import ClearinghouseWorker
 from openrcm_shared.contracts import ClaimAccepted, ClaimRejected, ClaimSubmitted
-from openrcm_shared.runtime import ServiceDefinition, build_app
+from openrcm_shared.runtime import ServiceDefinition, build_app, cancel_and_wait
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -51,9 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 if worker is not None:
-                    worker.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await worker
+                    await cancel_and_wait([worker])
                 for adapter in app.state.clearinghouses.values():
                     await adapter.close()
 

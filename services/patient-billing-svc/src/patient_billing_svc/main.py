@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from openrcm_shared.contracts import PatientPaymentReceived, StatementIssued
-from openrcm_shared.runtime import ServiceDefinition, build_app
+from openrcm_shared.runtime import ServiceDefinition, build_app, cancel_and_wait
 from patient_billing_svc import SERVICE_NAME
 from patient_billing_svc.clock import Clock, SystemClock
 from patient_billing_svc.config import Settings, get_settings
@@ -51,9 +51,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 yield
             finally:
                 if jobs is not None:
-                    jobs.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await jobs
+                    await cancel_and_wait([jobs])
 
     app.router.lifespan_context = lifespan
     return app

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from openrcm_shared.contracts import DenialRaised, RemitReceived
-from openrcm_shared.runtime import ServiceDefinition, build_app
+from openrcm_shared.runtime import ServiceDefinition, build_app, cancel_and_wait
 from payments_svc import SERVICE_NAME
 from payments_svc.config import Settings, get_settings
 from payments_svc.entrypoints.api import reconciliation
@@ -55,9 +55,7 @@ def _watch_drop_directory(app: FastAPI, root: Path, poll_seconds: float) -> None
             try:
                 yield
             finally:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait([task])
 
     app.router.lifespan_context = lifespan
 

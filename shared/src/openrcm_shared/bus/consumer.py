@@ -229,10 +229,10 @@ class EventConsumer:
             ("dlq.failed_at", utcnow().isoformat().encode()),
         ]
         # If this fails the offset is not committed and the record comes back after a restart.
-        await asyncio.wait_for(
-            self._dlq_producer.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers),
-            2 * self._kafka.request_timeout_ms / 1000 + 5,
-        )
+        async with asyncio.timeout(2 * self._kafka.request_timeout_ms / 1000 + 5):  # not wait_for: see runtime
+            await self._dlq_producer.send_and_wait(
+                dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
+            )
         self.dead_lettered_total += 1
         log.error(
             "event dead-lettered",

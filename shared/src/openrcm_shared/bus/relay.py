@@ -128,7 +128,8 @@ class OutboxRelay:
             ]
             # Bounded: a broker that vanished mid-send (or came back without the topic) can leave
             # deliveries pending forever. Unconfirmed rows are simply published again later.
-            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self._publish_timeout)
+            async with asyncio.timeout(self._publish_timeout):  # not wait_for: see runtime.cancel_and_wait
+                results = await asyncio.gather(*futures, return_exceptions=True)
         except Exception as exc:
             await self._mark([], [(row.id, exc) for row in rows])
             raise
