@@ -151,3 +151,30 @@ async def test_a_secondary_claim_carries_the_primarys_adjudication_and_is_a_vali
     assert [line.adjudications[0][1:3] for line in claim.lines] == [["ACME01", "80"], ["ACME01", "30"]]
     assert claim.lines[0].adjustments == [["CAS", "CO", "45", "30"], ["CAS", "PR", "1", "20"]]
     assert ["SBR", "S", "18", "G2", "", "", "", "", "", "CI"] in read_back(x12).segments
+
+
+async def test_medicare_as_secondary_carries_the_msp_type_in_sbr05_and_is_a_valid_837p(
+    make_coded, make_coverage, balanced_remit, reference, assert_valid_837p, read_back
+):
+    medicare_coverage = make_coverage("secondary", payer_id="MCARE", member_id="1EG4TE5MK73", insurance_type_code="12")
+    coded = make_coded(coverages=[make_coverage("primary"), medicare_coverage])
+    primary, secondary = bill_revision("t1", coded, previous={}, fee_schedule=reference.fees, now=NOW,
+                                       actor="test").claims
+    assert secondary.take_prior_adjudication(primary, balanced_remit(primary), claim_filing_indicator="CI", at=NOW,
+                                             actor="RemitReceived")
+    medicare = replace(reference.payer, payer_id="MCARE", name="Medicare Part B", claim_filing_indicator="MB")
+    x12, _ = await write_837p_batch([claim_to_837p(secondary, reference.billing, medicare)], reference.route,
+                                    InMemoryControlNumbers(), reference="B-4", created_at=NOW)
+
+    assert_valid_837p(x12)
+    assert ["SBR", "S", "18", "", "", "12", "", "", "", "MB"] in read_back(x12).segments
+    # The primary (commercial) payer's 2320 SBR has no SBR05: only a non-primary Medicare coverage does.
+    [claim] = read_back(x12).claims
+    assert claim.other_payer_segments[0] == ["SBR", "P", "18", "", "", "", "", "", "", "CI"]
+
+
+def test_sbr05_is_only_for_medicare_coverages_that_are_not_primary(make_coded, make_coverage, reference):
+    coded = make_coded(coverages=[make_coverage("primary", member_id="1EG4TE5MK73", insurance_type_code="12")])
+    [claim] = bill_revision("t1", coded, previous={}, fee_schedule=reference.fees, now=NOW, actor="t").claims
+    medicare = replace(reference.payer, claim_filing_indicator="MB")
+    assert claim_to_837p(claim, reference.billing, medicare).subscriber.insurance_type_code == ""

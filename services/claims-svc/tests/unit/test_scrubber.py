@@ -168,3 +168,18 @@ def test_overlapping_ranges_of_the_same_code_and_modifier_are_found():
     assert overlapping_entries(entries) == [(0, 1)]
     assert overlapping_entries(entries[1:]) == []
     assert TODAY - timedelta(days=7) == DOS
+
+
+def test_medicare_as_secondary_needs_the_msp_type(make_coded, coded_at, ctx, reference, make_coverage):
+    medicare = replace(reference.payer, claim_filing_indicator="MB")
+
+    def medicare_secondary_claim(**medicare_fields) -> Claim:  # type: ignore[no-untyped-def]
+        coverages = [make_coverage("primary", payer_id="OTHER"),
+                     make_coverage("secondary", member_id="1EG4TE5MK73", **medicare_fields)]
+        return bill_revision("t1", make_coded(coverages=coverages), previous={}, fee_schedule=reference.fees,
+                             now=coded_at, actor="test").claims[1]
+
+    assert ("MEDICARE-SECONDARY-TYPE", "error", None) in _ids(scrub(medicare_secondary_claim(), ctx(payer=medicare)))
+    assert "MEDICARE-SECONDARY-TYPE" not in [
+        f.rule_id for f in scrub(medicare_secondary_claim(insurance_type_code="43"), ctx(payer=medicare))
+    ]

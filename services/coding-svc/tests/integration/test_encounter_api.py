@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from sqlalchemy import select
+
 from coding_svc.adapters.orm import encounters
 from openrcm_devtools.pytest_plugin import auth_headers
 from openrcm_shared.db import audit_log, outbox_events
@@ -61,3 +65,20 @@ async def test_cross_field_problems_are_listed_together(client, count):
     pointers = {e["pointer"] for e in response.json()["errors"]}
     assert {"/patient/date_of_birth", "/service_lines/0/diagnosis_pointers/1"} <= pointers
     assert await count(encounters) == 0
+
+
+async def test_a_medicare_secondary_coverage_carries_its_msp_type_into_encounter_coded(client, app, auto_release):
+    body = encounter_body("ENC-1003")
+    body["coverages"].append({"sequence": "secondary", "payer_id": "MCARE", "payer_name": "Medicare Part B",
+                              "member_id": "1EG4TE5MK73", "relationship_to_subscriber": "18",
+                              "insurance_type_code": "12"})
+    bad = json.loads(json.dumps(body))
+    bad["coverages"][1]["insurance_type_code"] = "99"
+    refused = await client.post("/v1/encounters", json=bad, headers=EHR)
+    assert refused.status_code == 422
+    assert [e["pointer"] for e in refused.json()["errors"]] == ["/coverages/1/insurance_type_code"]
+
+    assert (await client.post("/v1/encounters", json=body, headers=EHR)).status_code == 201
+    async with app.state.runtime.session_factory() as session:
+        envelope = json.loads(await session.scalar(select(outbox_events.c.envelope)))
+    assert [c.get("insurance_type_code") for c in envelope["payload"]["coverages"]] == [None, "12"]

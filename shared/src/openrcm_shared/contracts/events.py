@@ -66,6 +66,12 @@ class Coverage(_Part):
         description="X12 individual relationship code: 18 self, 01 spouse, 19 child, 20 employee, G8 other."
     )
     subscriber: Subscriber
+    insurance_type_code: str | None = Field(
+        default=None,
+        description="Why Medicare is not primary (X12 SBR05, Medicare Secondary Payer type: 12 working aged, "
+        "13 ESRD, 14 no-fault, 15 workers' compensation, 16 public health service, 41 black lung, 42 veterans, "
+        "43 disability, 47 other liability). Set on a Medicare coverage that is not primary.",
+    )
 
 
 class Provider(_Part):

@@ -6,8 +6,8 @@ the payer as the route knows it (:class:`Payer`) and the envelope ids (:class:`S
 Nothing else is asked for: what is missing is named by :class:`MissingClaimData`.
 
 A secondary or tertiary claim carries the earlier payers' adjudication (2320/2330 loops, 2430 per
-line) from their remits. Not covered yet: SBR05 for Medicare secondary (the tenant's coverage data
-does not say why Medicare is secondary).
+line) from their remits. When Medicare is not the primary payer, SBR05 carries the coverage's
+Medicare Secondary Payer type (the scrubber holds a claim that lacks it).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from claims_svc.domain.claim import Claim, PriorAdjudication
-from claims_svc.domain.reference import BillingProfile, Payer, SubmissionRoute
+from claims_svc.domain.reference import MEDICARE, BillingProfile, Payer, SubmissionRoute
 from claims_svc.domain.scrubber import ScrubFinding
 from claims_svc.domain.x12 import Claim837Error, build_837p, transaction_sets_needed
 from claims_svc.domain.x12 import model_837p as x837
@@ -57,6 +57,7 @@ def claim_to_837p(claim: Claim, billing: BillingProfile, payer: Payer) -> x837.C
         address=_address(patient.address if is_self else insured.address),
         payer_responsibility=_RESPONSIBILITY[claim.coverage_sequence],  # type: ignore[arg-type]
         claim_filing_indicator=payer.claim_filing_indicator, group_number=coverage.group_number or "",
+        insurance_type_code=_medicare_secondary_type(coverage, claim.coverage_sequence, payer.is_medicare),
     )
     adjudications: dict[int, list[x837.LineAdjudication]] = {}
     for prior in claim.prior_adjudications:
@@ -116,7 +117,17 @@ def _other_payer(prior: PriorAdjudication) -> x837.OtherPayer:
         paid_amount=prior.paid, claim_adjustments=_adjustments(prior.claim_adjustments),
         remaining_patient_liability=prior.patient_responsibility, group_number=prior.coverage.group_number or "",
         adjudication_date=prior.adjudicated_on, payer_claim_control_number=prior.payer_claim_control_number or "",
+        insurance_type_code=_medicare_secondary_type(
+            prior.coverage, prior.coverage_sequence, prior.claim_filing_indicator in MEDICARE
+        ),
     )
+
+
+def _medicare_secondary_type(coverage: contracts.Coverage, sequence: str, is_medicare: bool) -> str:
+    """SBR05: only for a Medicare coverage that is not primary."""
+    if not is_medicare or sequence == "primary":
+        return ""
+    return coverage.insurance_type_code or ""
 
 
 def _adjustments(adjustments: Sequence[tuple[str, str, Decimal]]) -> tuple[x837.Adjustment, ...]:

@@ -7,7 +7,7 @@ with the claim and does not hold it. Messages name codes, line numbers and days,
 Rule families: ``REF-*`` the tenant's reference data the claim needs; ``REQ-*`` fields an 837P
 (005010X222A1) requires; ``NPI-INVALID``; ``SUBSCRIBER-*`` consistency of patient and subscriber;
 ``TIMELY-FILING-*``; ``PRIOR-AUTH-MISSING``; ``DUPLICATE-CLAIM``; ``CHARGE-*``; payer-specific
-rules (``MEDICARE-MBI-FORMAT``, ``BCBS-MEMBER-PREFIX``); and ``HOLD-PAYER-CLAIM-NUMBER`` for a
+rules (``MEDICARE-MBI-FORMAT``, ``MEDICARE-SECONDARY-TYPE``, ``BCBS-MEMBER-PREFIX``); and ``HOLD-PAYER-CLAIM-NUMBER`` for a
 replacement or void that waits for the payer's claim number.
 """
 
@@ -229,6 +229,14 @@ def payer_rules(claim: Claim, ctx: ScrubContext) -> Iterable[ScrubFinding]:
     if payer.is_medicare and not _MBI.match(member_id):
         yield _error("MEDICARE-MBI-FORMAT", "The Medicare member id is not a Medicare Beneficiary Identifier (11 characters).",
                      "Take the MBI from the patient's Medicare card or the MAC's look-up tool; HICNs are no longer accepted.")
+    if payer.is_medicare and claim.coverage_sequence != "primary" and not (
+        claim.coverage is not None and claim.coverage.insurance_type_code
+    ):
+        yield _error("MEDICARE-SECONDARY-TYPE",
+                     "Medicare is not the primary payer here, but the coverage does not say why (Medicare Secondary "
+                     "Payer type, SBR05); Medicare rejects such claims.",
+                     "Have the EHR send the coverage's insurance_type_code (e.g. 12 working aged, 43 disability, "
+                     "47 other liability) from the MSP questionnaire, then correct the encounter.")
     if payer.claim_filing_indicator == "BL" and not _BCBS_PREFIX.match(member_id):
         yield _warning("BCBS-MEMBER-PREFIX", "Blue Cross Blue Shield member ids start with a three-character prefix.",
                        "Copy the member id with its prefix from the card.")

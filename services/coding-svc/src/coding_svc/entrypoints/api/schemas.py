@@ -109,6 +109,12 @@ class CoverageIn(_In):
     subscriber: SubscriberIn | None = Field(
         default=None, validate_default=True, description="Required unless the patient is the subscriber (18)."
     )
+    insurance_type_code: Literal["12", "13", "14", "15", "16", "41", "42", "43", "47"] | None = Field(
+        default=None,
+        description="For a Medicare coverage that is not primary: why (Medicare Secondary Payer type, X12 SBR05): "
+        "12 working aged, 13 ESRD, 14 no-fault, 15 workers' compensation, 16 public health service, "
+        "41 black lung, 42 veterans, 43 disability, 47 other liability.",
+    )
 
     @field_validator("subscriber", mode="after")
     @classmethod
