@@ -99,6 +99,12 @@ async def test_payers_csv_import_creates_and_replaces_all_or_nothing(client, as_
         "/rows/3", "/rows/3/route_id"]
     assert await count(payers, payers.c.tenant_id == tenant) == 2
 
+    with_follow_up = (PAYERS_CSV_HEADER.rstrip("\n") + ",follow_up_days\n"
+                      + "ACME01,Acme Health Plan,CI,365,,gateway,90,,,,,,21\n")
+    assert (await client.post("/v1/payers/import", content=with_follow_up, headers=headers)).status_code == 200
+    acme = (await client.get("/v1/payers/ACME01", headers=as_role("biller"))).json()
+    assert acme["follow_up_days"] == 21 and medicare["follow_up_days"] == 30  # optional column; 30 by default
+
     wrong_header = "payer,name\nX,Y\n"
     assert _pointers(await client.post("/v1/payers/import", content=wrong_header, headers=headers))[:2] == [
         "/header/payer_id", "/header/claim_filing_indicator"]

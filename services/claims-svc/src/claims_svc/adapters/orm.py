@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger, Column, Date, ForeignKey, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text,
-    UniqueConstraint, Uuid,
+    UniqueConstraint, Uuid, text,
 )
 
 from openrcm_shared.db import JSONDocument, Money, UTCDateTime
@@ -109,6 +109,7 @@ payers = Table(
     Column("route_id", String(60), nullable=True),
     Column("address", JSONDocument, nullable=True),
     Column("appeal_days", Integer, nullable=False),
+    Column("follow_up_days", Integer, nullable=False, server_default=text("30")),  # 30 for payers from before
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("tenant_id", "payer_id"),

@@ -50,11 +50,13 @@ PAYERS: ReferenceKind[Payer] = ReferenceKind(
         "payer_id": p.payer_id, "name": p.name, "claim_filing_indicator": p.claim_filing_indicator,
         "timely_filing_days": p.timely_filing_days, "prior_auth_procedures": sorted(p.prior_auth_procedures),
         "route_id": p.route_id, "address": _doc(p.address), "appeal_days": p.appeal_days,
+        "follow_up_days": p.follow_up_days,
     },
     from_row=lambda r: Payer(
         payer_id=r["payer_id"], name=r["name"], claim_filing_indicator=r["claim_filing_indicator"],
         timely_filing_days=r["timely_filing_days"], prior_auth_procedures=frozenset(r["prior_auth_procedures"]),
         route_id=r["route_id"], address=_address(r["address"]), appeal_days=r["appeal_days"],
+        follow_up_days=r["follow_up_days"],
     ),
     order_by=("payer_id",),
 )

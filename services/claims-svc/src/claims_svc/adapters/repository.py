@@ -6,13 +6,13 @@ Every method takes the tenant and filters on it, so an id from another tenant is
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -94,6 +94,26 @@ class ClaimRepository:
             query = query.where(claims.c.patient_id == patient_id)
         order = claims.c.updated_at if oldest_first else claims.c.created_at.desc()
         query = query.order_by(order, claims.c.id).limit(limit).offset(offset)
+        return await self._many(query)
+
+    async def silent_since(
+        self, tenant_id: str, *, statuses: Sequence[ClaimStatus], cutoff_by_payer: Mapping[str, datetime],
+        default_cutoff: datetime, limit: int, offset: int,
+    ) -> list[Claim]:
+        """Claims in ``statuses`` unchanged since their payer's cutoff (other payers: ``default_cutoff``),
+        the longest silent first and, among claims as old, the largest."""
+        t = claims.c
+        by_cutoff: dict[datetime, list[str]] = {}
+        for payer_id, cutoff in cutoff_by_payer.items():
+            by_cutoff.setdefault(cutoff, []).append(payer_id)
+        silent = [and_(t.payer_id.in_(payer_ids), t.updated_at <= cutoff) for cutoff, payer_ids in by_cutoff.items()]
+        silent.append(and_(t.payer_id.not_in(list(cutoff_by_payer)), t.updated_at <= default_cutoff))
+        query = (
+            select(claims)
+            .where(t.tenant_id == tenant_id, t.status.in_([s.value for s in statuses]), or_(*silent))
+            .order_by(func.date(t.updated_at), t.total_charge.desc(), t.updated_at, t.id)
+            .limit(limit).offset(offset)
+        )
         return await self._many(query)
 
     async def _many(self, query: Select[Any]) -> list[Claim]:

@@ -19,6 +19,8 @@ from openrcm_shared.problems import Conflict, NotFound
 
 #: Claims at the payer that the A/R follow-up queue watches.
 AWAITING_PAYER = (ClaimStatus.SUBMITTED, ClaimStatus.ACCEPTED, ClaimStatus.APPEALED)
+#: For claims of payers the tenant has not described (their own follow_up_days otherwise).
+DEFAULT_FOLLOW_UP_DAYS = 30
 
 
 async def appeal(uow: UnitOfWork, *, tenant_id: str, actor: str, claim_id: uuid.UUID, argument: str) -> Appeal:
@@ -63,12 +65,18 @@ async def appeals_of(uow: UnitOfWork, *, tenant_id: str, actor: str, claim_id: u
     return found
 
 
-async def follow_up(uow: UnitOfWork, *, tenant_id: str, actor: str, min_age_days: int, limit: int,
+async def follow_up(uow: UnitOfWork, *, tenant_id: str, actor: str, min_age_days: int | None, limit: int,
                     offset: int) -> list[Claim]:
-    """Claims at the payer with no news for ``min_age_days`` or more, longest silent first."""
-    found = await ClaimRepository(uow.session).list(
-        tenant_id, status=None, encounter_id=None, patient_id=None, limit=limit, offset=offset,
-        statuses=AWAITING_PAYER, oldest_first=True, updated_before=utcnow() - timedelta(days=min_age_days))
+    """Claims at the payer with no news for their payer's ``follow_up_days`` (or ``min_age_days`` for all
+    payers, when given), the longest silent first and, among claims as old, the largest."""
+    now = utcnow()
+    payers = [] if min_age_days is not None else await ReferenceStore(uow.session, PAYERS).find(tenant_id)
+    found = await ClaimRepository(uow.session).silent_since(
+        tenant_id, statuses=AWAITING_PAYER,
+        cutoff_by_payer={p.payer_id: now - timedelta(days=p.follow_up_days) for p in payers},
+        default_cutoff=now - timedelta(days=min_age_days if min_age_days is not None else DEFAULT_FOLLOW_UP_DAYS),
+        limit=limit, offset=offset,
+    )
     uow.audit(tenant_id=tenant_id, actor=actor, action="list", entity_type="claim", entity_id="follow-up",
               details={"count": len(found), "ids": [str(c.id) for c in found]})
     await uow.commit()

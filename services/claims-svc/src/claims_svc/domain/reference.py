@@ -58,6 +58,7 @@ class Payer:
     route_id: str | None = None
     address: Address | None = None
     appeal_days: int = 180  # days after a denial within which the payer takes an appeal
+    follow_up_days: int = 30  # days without news from the payer after which a claim needs A/R follow-up
 
     def requires_prior_auth(self, procedure_code: str) -> bool:
         return procedure_code in self.prior_auth_procedures

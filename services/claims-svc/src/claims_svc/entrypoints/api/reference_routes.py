@@ -53,6 +53,8 @@ class Resource:
     key_type: type
     csv_columns: tuple[str, ...]
     filters: tuple[str, ...] = ()
+    #: Columns a file may leave out (their field then takes its default), e.g. ones added later.
+    optional_csv_columns: tuple[str, ...] = ()
     to_domain: Callable[[Any, Any], Any] = lambda body, key: body.to_domain()
 
 
@@ -108,10 +110,11 @@ async def _parse_csv(request: Request, resource: Resource) -> tuple[list[Any], l
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = header
+    known = (*resource.csv_columns, *resource.optional_csv_columns)
     wrong = [problem(f"/header/{name}", "missing column", "missing_column")
              for name in resource.csv_columns if name not in header]
-    wrong += [problem(f"/header/{name}", f"unknown column; the columns are {', '.join(resource.csv_columns)}",
-                      "unknown_column") for name in header if name not in resource.csv_columns]
+    wrong += [problem(f"/header/{name}", f"unknown column; the columns are {', '.join(known)}",
+                      "unknown_column") for name in header if name not in known]
     if wrong:
         raise InvalidInput("The header row does not match the layout; nothing was imported.", errors=wrong)
     items, pointers, problems = [], [], []

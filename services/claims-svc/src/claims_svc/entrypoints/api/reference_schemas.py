@@ -77,6 +77,8 @@ class PayerIn(_In):
     route_id: Identifier | None = Field(default=None, description="The route (/v1/routes) its claims travel by.")
     address: AddressIn | None = None
     appeal_days: int = Field(default=180, ge=1, le=3650, description="Days after a denial the payer takes an appeal.")
+    follow_up_days: int = Field(default=30, ge=1, le=3650,
+                                description="Days without news from the payer before a claim enters A/R follow-up.")
 
     @field_validator("claim_filing_indicator")
     @classmethod
@@ -94,17 +96,19 @@ class PayerIn(_In):
         return Payer(payer_id=self.payer_id, name=self.name, claim_filing_indicator=self.claim_filing_indicator,
                      timely_filing_days=self.timely_filing_days, prior_auth_procedures=frozenset(self.prior_auth_procedures),
                      route_id=self.route_id, address=self.address.to_domain() if self.address else None,
-                     appeal_days=self.appeal_days)
+                     appeal_days=self.appeal_days, follow_up_days=self.follow_up_days)
 
     @classmethod
     def of(cls, payer: Payer) -> "PayerIn":
         return cls(payer_id=payer.payer_id, name=payer.name, claim_filing_indicator=payer.claim_filing_indicator,
                    timely_filing_days=payer.timely_filing_days, prior_auth_procedures=sorted(payer.prior_auth_procedures),
-                   route_id=payer.route_id, address=AddressIn.of(payer.address), appeal_days=payer.appeal_days)
+                   route_id=payer.route_id, address=AddressIn.of(payer.address), appeal_days=payer.appeal_days,
+                   follow_up_days=payer.follow_up_days)
 
     @staticmethod
     def from_csv(row: dict[str, str]) -> dict[str, Any]:
-        """payer_id,name,claim_filing_indicator,timely_filing_days,prior_auth_procedures,route_id,appeal_days,address_*"""
+        """payer_id,name,claim_filing_indicator,timely_filing_days,prior_auth_procedures,route_id,appeal_days,
+        follow_up_days,address_*"""
         return {
             "payer_id": row.get("payer_id"), "name": row.get("name"),
             "claim_filing_indicator": row.get("claim_filing_indicator"),
@@ -112,6 +116,7 @@ class PayerIn(_In):
             "prior_auth_procedures": (row.get("prior_auth_procedures") or "").replace(";", " ").split(),
             "route_id": row.get("route_id") or None, "address": _csv_address(row, "address_"),
             **({"appeal_days": row["appeal_days"]} if row.get("appeal_days") else {}),
+            **({"follow_up_days": row["follow_up_days"]} if row.get("follow_up_days") else {}),
         }
 
 

@@ -42,7 +42,8 @@ CanBill = Annotated[TenantContext, Depends(require_roles(Role.BILLER, Role.PRACT
 add_reference_routes(router, Resource(
     "payers", PAYER_RULES, PayerIn, PayerIn, str, filters=("route_id",),
     csv_columns=("payer_id", "name", "claim_filing_indicator", "timely_filing_days", "prior_auth_procedures",
-                 "route_id", "appeal_days", "address_line1", "address_line2", "address_city", "address_state", "address_postal_code")))
+                 "route_id", "appeal_days", "address_line1", "address_line2", "address_city", "address_state", "address_postal_code"),
+    optional_csv_columns=("follow_up_days",)))
 add_reference_routes(router, Resource(
     "fee-schedule", FEE_RULES, FeeScheduleEntryIn, FeeScheduleEntryOut, uuid.UUID, filters=("procedure_code",),
     csv_columns=("procedure_code", "modifier", "charge", "effective_from", "effective_to"),
@@ -146,9 +147,13 @@ async def get_appeals(claim_id: uuid.UUID, ctx: CanBill, uow: UnitOfWorkDep) -> 
 
 
 @router.get("/follow-up", response_model=Page[FollowUpOut], tags=["work queue"],
-            summary="A/R follow-up: claims at the payer with no news for min_age_days or more, longest first")
-async def get_follow_up(ctx: CanBill, uow: UnitOfWorkDep, page: PageParamsDep,
-                        min_age_days: Annotated[int, Query(ge=0, le=3650)] = 30) -> Page[FollowUpOut]:
+            summary="A/R follow-up: claims at the payer with no news past the payer's follow-up days, oldest "
+                    "and largest first")
+async def get_follow_up(
+    ctx: CanBill, uow: UnitOfWorkDep, page: PageParamsDep,
+    min_age_days: Annotated[int | None, Query(ge=0, le=3650, description="Same threshold for every payer, "
+                                               "instead of each payer's follow_up_days.")] = None,
+) -> Page[FollowUpOut]:
     found = await appeals.follow_up(uow, tenant_id=ctx.tenant_id, actor=ctx.actor, min_age_days=min_age_days,
                                     limit=page.limit + 1, offset=page.offset)
     today = utcnow().date()
