@@ -25,6 +25,23 @@ async def test_another_tenant_sees_nothing_of_ours(client, billed):
     assert (await client.get("/v1/claims", headers=other)).json()["items"] == []
 
 
+async def test_no_claims_endpoint_reaches_another_tenants_claims_or_batches(client, billed, send_batches, as_role):
+    [batch] = await send_batches()
+    other = auth_headers("biller", tenants=("someone-else",))
+    claim_id, batch_id = billed[-1]["id"], batch["id"]
+    for method, path, body in (
+        ("GET", f"/v1/claims/{claim_id}", None), ("POST", f"/v1/claims/{claim_id}/scrub", None),
+        ("POST", f"/v1/claims/{claim_id}/close", {"reason": "not ours to close"}),
+        ("GET", f"/v1/claims/{claim_id}/appeals", None), ("GET", f"/v1/batches/{batch_id}", None),
+        ("GET", f"/v1/batches/{batch_id}/file", None), ("POST", f"/v1/batches/{batch_id}/send", None),
+    ):
+        response = await client.request(method, path, json=body, headers=other)
+        assert response.status_code == 404, (method, path, response.text)
+    for path in ("/v1/claims", "/v1/work-queue", "/v1/denials", "/v1/batches", "/v1/follow-up?min_age_days=0"):
+        assert (await client.get(path, headers=other)).json()["items"] == [], path
+    assert (await client.get(f"/v1/batches/{batch_id}", headers=as_role("biller"))).status_code == 200
+
+
 @pytest.mark.parametrize("role,claims_status,denials_status", [
     ("biller", 200, 200), ("practice_admin", 200, 200), ("payment_poster", 200, 403), ("coder", 200, 403),
     ("ehr_integration", 403, 403), ("patient_accounts", 403, 403),
