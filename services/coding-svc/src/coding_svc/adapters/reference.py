@@ -35,8 +35,13 @@ class CodingReference:
     icd10cm: ICD10CMCodeSet
     cms: ReferenceData
 
-    def edit_engine(self, catalog: ProcedureCatalog | None = None) -> EditEngine:
-        """Every edit family; with the tenant's procedure catalog, codes missing from it are flagged."""
+    @functools.cached_property
+    def edit_engine(self) -> EditEngine:
+        """Every edit family, built once per process (the families are immutable)."""
+        return self.edit_engine_for(catalog=None)
+
+    def edit_engine_for(self, catalog: ProcedureCatalog | None) -> EditEngine:
+        """Every edit family; with a practice's procedure catalog, codes missing from it are flagged."""
         return EditEngine([
             LineEdits(),
             DiagnosisEdits(self.icd10cm),

@@ -1,19 +1,18 @@
 """Reference code sets for coders: ICD-10-CM FY2026 search and look-up (read-only, no patient data).
 
-The code set is built once per process by the cached loader: at start-up through ``coding_svc.adapters.reference.warm_up``
-(``ServiceDefinition.startup``), else on the first request, in a worker thread.
+The code set is part of the coding reference data, loaded once per process at start-up
+(``coding_svc.adapters.reference.warm_up``, a ``ServiceDefinition.startup`` hook).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
-from coding_svc.adapters.icd10cm_loader import icd10cm_loaded, load_icd10cm
 from coding_svc.domain.codesets.icd10cm import CodeInfo, ICD10CMCodeSet, NoteKind, Sequencing
+from coding_svc.entrypoints.api.dependencies import CodingReferenceDep
 from openrcm_shared.auth import Role, TenantContext, require_roles
 from openrcm_shared.pagination import Page, PageParams
 from openrcm_shared.problems import InvalidInput, NotFound
@@ -29,10 +28,8 @@ MAX_SEARCH_RESULTS = 100
 _PROBLEM = {"content": {"application/problem+json": {}}}
 
 
-async def _icd10cm() -> ICD10CMCodeSet:
-    if icd10cm_loaded():
-        return load_icd10cm()
-    return await asyncio.to_thread(load_icd10cm)  # ~1-2 s once; never on the event loop
+async def _icd10cm(reference: CodingReferenceDep) -> ICD10CMCodeSet:
+    return reference.icd10cm
 
 
 ICD10CMDep = Annotated[ICD10CMCodeSet, Depends(_icd10cm)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,12 +12,13 @@ from openrcm_shared.runtime import get_runtime
 
 
 async def _reference(request: Request) -> CodingReference:
-    # Loaded at start-up (see main.py); the thread only matters if a request comes first.
-    return await asyncio.to_thread(coding_reference, get_runtime(request).settings)
+    # A cache hit: the start-up hook (main.py) loaded it before the service took requests, so no
+    # thread hop on the request path.
+    return coding_reference(get_runtime(request).settings)
 
 
 async def _edit_engine(reference: Annotated[CodingReference, Depends(_reference)]) -> EditEngine:
-    return reference.edit_engine()
+    return reference.edit_engine
 
 
 #: ICD-10-CM and the CMS tables (loaded once per process).
