@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := -e shared -e tools -e services/coding-svc -e services/claims-svc -e services/payments-svc -e services/patient-billing-svc
+PACKAGES := -e shared -e tools -e services/coding-svc -e services/claims-svc -e services/payments-svc -e services/patient-billing-svc -e sandbox/clearinghouse
 
 .PHONY: install run test
 
