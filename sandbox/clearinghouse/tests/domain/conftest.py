@@ -21,7 +21,7 @@ business_date: 2026-12-01
 payers:
   - payer_id: "SBX01"
     name: "Sandbox Commercial PPO"
-    claim_filing_indicator: CI
+    claim_filing_indicator: "12"
     payment_method: ACH
     timely_filing_days: 90
     allowed:
@@ -54,7 +54,7 @@ payers:
       - {npi: "1234567893", reason: WO, reference: "OVP-2026-0001", amount: "15.00"}
   - payer_id: "SBX02"
     name: "Sandbox Supplement"
-    claim_filing_indicator: CI
+    claim_filing_indicator: "12"
     payment_method: CHK
     timely_filing_days: 365
     allowed:

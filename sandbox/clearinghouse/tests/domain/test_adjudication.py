@@ -217,7 +217,7 @@ def test_claim_payment_identifies_patient_member_and_contract(payer, config):
 
     assert payment.patient == ("Doe", "Tim")
     assert payment.member_id == "SBX100001"
-    assert payment.claim_filing_indicator == "CI"
+    assert payment.claim_filing_indicator == "12"
     assert (payment.patient_control_number, payment.frequency_code) == ("PCN9", "1")
     assert payment.received_on == payer.received
     assert payment.payer_claim_number.startswith("SBX01") and len(payment.payer_claim_number) == 15

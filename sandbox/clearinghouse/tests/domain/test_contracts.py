@@ -27,7 +27,7 @@ def test_the_readme_example_parses_into_contracts():
     assert config.business_date == date(2026, 12, 1)
     payer = config.payers["SBX01"]
     assert (payer.name, payer.claim_filing_indicator, payer.payment_method, payer.timely_filing_days) == (
-        "Sandbox Commercial PPO", "CI", "ACH", 90)
+        "Sandbox Commercial PPO", "12", "ACH", 90)
     assert payer.allowed == {"99213": Decimal("92.00"), "83036": Decimal("13.00")}
     assert payer.unlisted_percent_of_charge is None
     plan = payer.plans["PPO-GOLD"]
@@ -99,6 +99,7 @@ def test_a_bad_file_lists_every_bad_field_with_its_path():
     errors = raised.value.errors
     expected = [
         "seed: must be a whole number",
+        "payers[0].claim_filing_indicator: 'CI' is not an 835 CLP06 code",
         "payers[0].payment_method: must be ACH or CHK, not 'WIRE'",
         "payers[0].timely_filing_days: must be a whole number of days >= 1",
         "payers[0].allowed.99213: must be an amount",
@@ -111,6 +112,7 @@ def test_a_bad_file_lists_every_bad_field_with_its_path():
         "payers[0].bundled_pairs[0]: must be a pair",
         "payers[0].provider_adjustments[0].npi: '1234567890' is not a valid NPI",
         "payers[1].payer_id: required",
+        "payers[1].claim_filing_indicator: 'CI' is not an 835 CLP06 code",
     ]
     for prefix in expected:
         assert any(error.startswith(prefix) for error in errors), (prefix, errors)

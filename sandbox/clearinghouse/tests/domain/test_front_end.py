@@ -38,31 +38,31 @@ def test_billing_and_rendering_npi_check_digits(payer, config):
 
 def test_service_after_the_date_received(payer, config):
     claim = payer.claim("PCN1", payer.line(service_date=payer.received + timedelta(days=1)))
-    assert codes(front_end_edits(claim, config)) == ["A7:187:472"]
+    assert codes(front_end_edits(claim, config)) == ["A7:187"]
 
 
 def test_service_period_ending_after_the_date_received(payer, config):
     later = payer.received + timedelta(days=2)
     claim = payer.claim("PCN1", payer.line(service_date=payer.received, service_date_to=later))
-    assert codes(front_end_edits(claim, config)) == ["A7:187:472"]
+    assert codes(front_end_edits(claim, config)) == ["A7:187"]
 
 
 def test_service_before_the_patients_birth(payer, config):
     dependent = payer.person("Doe", "Tim", date(2026, 11, 20), "M")
     claim = payer.claim(patient=dependent, patient_relationship="19")
     [rejection] = front_end_edits(claim, config)
-    assert rejection.code == "A7:187:472"
+    assert rejection.code == "A7:187"
     assert "patient's birth date" in rejection.message and "2026" not in rejection.message
 
 
 def test_service_before_the_subscribers_birth_when_the_subscriber_is_the_patient(payer, config):
     claim = payer.claim(subscriber=payer.person("Doe", "Jane", date(2026, 11, 17), "F"))
-    assert codes(front_end_edits(claim, config)) == ["A7:187:472"]
+    assert codes(front_end_edits(claim, config)) == ["A7:187"]
 
 
 def test_end_before_start(payer, config):
     claim = payer.claim("PCN1", payer.line(service_date_to=payer.dos - timedelta(days=1)))
-    assert codes(front_end_edits(claim, config)) == ["A7:187:472"]
+    assert codes(front_end_edits(claim, config)) == ["A7:187"]
 
 
 def test_every_rejection_is_listed(payer, config):
@@ -74,7 +74,7 @@ def test_every_rejection_is_listed(payer, config):
         member_id="SBX999999", billing_provider_npi="1234567890", rendering_provider_npi="12345",
     )
     rejections = front_end_edits(claim, config)
-    assert codes(rejections) == ["A7:33:IL", "A7:562:85", "A7:562:82", "A7:187:472", "A7:187:472"]
+    assert codes(rejections) == ["A7:33:IL", "A7:562:85", "A7:562:82", "A7:187", "A7:187"]
     assert "line 2" in rejections[3].message and "line 3" in rejections[4].message
 
 

@@ -20,6 +20,9 @@ from openrcm_sandbox.domain.money import cents
 from openrcm_sandbox.domain.npi import is_valid_npi
 
 PAYMENT_METHODS = ("ACH", "CHK")
+#: CLP06 of the 835 (X221A1). Narrower than the 837's SBR09: commercial insurance is 12-17, not CI.
+CLAIM_FILING_INDICATORS = ("12", "13", "14", "15", "16", "17", "AM", "CH", "DS", "HM", "LM", "MA", "MB", "MC",
+                           "OF", "TV", "VA", "WC", "ZZ")
 _UNLISTED_DENY = "deny"
 _UNLISTED_PERCENT = "percent_of_charge:"
 
@@ -261,6 +264,9 @@ class _Parser:
         payer_id = self.text(node, "payer_id", path)
         name = self.text(node, "name", path)
         claim_filing_indicator = self.text(node, "claim_filing_indicator", path)
+        if claim_filing_indicator and claim_filing_indicator not in CLAIM_FILING_INDICATORS:
+            self.error(f"{path}.claim_filing_indicator",
+                       f"'{claim_filing_indicator}' is not an 835 CLP06 code (one of {', '.join(CLAIM_FILING_INDICATORS)})")
         payment_method = self.text(node, "payment_method", path, required=False, default="ACH").upper()
         if payment_method not in PAYMENT_METHODS:
             self.error(f"{path}.payment_method", f"must be ACH or CHK, not '{payment_method}'")

@@ -24,7 +24,7 @@ PAYER = "PR"
 INSURED = "IL"
 BILLING_PROVIDER = "85"
 RENDERING_PROVIDER = "82"
-SERVICE_LINE = "472"  # date of service
+NO_ENTITY = ""  # a date of service names no entity (STC01-3 is optional)
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Rejection:
 
     @property
     def code(self) -> str:
-        return f"{self.category}:{self.status}:{self.entity}"
+        return ":".join(part for part in (self.category, self.status, self.entity) if part)
 
 
 def front_end_edits(claim: SubmittedClaim, config: SandboxConfig) -> list[Rejection]:
@@ -86,7 +86,7 @@ def _date_rejections(claim: SubmittedClaim) -> list[Rejection]:
 
 
 def _date_rejection(message: str) -> Rejection:
-    return Rejection(ACKNOWLEDGED_REJECTED, DATE_OF_SERVICE, SERVICE_LINE, message)
+    return Rejection(ACKNOWLEDGED_REJECTED, DATE_OF_SERVICE, NO_ENTITY, message)
 
 
 def _lines(numbers: list[int]) -> str:

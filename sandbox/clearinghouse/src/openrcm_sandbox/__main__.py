@@ -1,0 +1,3 @@
+from openrcm_sandbox.main import main
+
+raise SystemExit(main())
