@@ -128,3 +128,67 @@ class ServiceProcess:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+
+@dataclass
+class SandboxProcess:
+    """The sandbox clearinghouse and payers (``python -m openrcm_sandbox``) as a process on its own port."""
+
+    config: Path  # the payer contracts (YAML)
+    era_directory: Path  # 835 files land in <era>/<tenant>/ (payments-svc's ERA_DROP_DIRECTORY)
+    drop_directory: Path  # claims-svc's file-drop clearinghouse directory
+    api_key: str
+    seed: int | None = None
+    business_date: str | None = None  # ISO date; None: the contract file's, else the real date
+    payment_run_interval: float = 0  # 0: payment runs only on POST /payment-runs
+    drop_poll_interval: float = 0.5  # how often it looks for files in <drop>/outbound/<tenant>/
+    port: int = field(default_factory=free_port)
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "openrcm_sandbox", "--config", str(self.config), "--port", str(self.port),
+                   "--era-directory", str(self.era_directory), "--drop-directory", str(self.drop_directory),
+                   "--payment-run-interval", str(self.payment_run_interval),
+                   "--drop-poll-interval", str(self.drop_poll_interval)]
+        if self.seed is not None:
+            command += ["--seed", str(self.seed)]
+        if self.business_date is not None:
+            command += ["--business-date", self.business_date]
+        return command
+
+    def start(self) -> "SandboxProcess":
+        self.era_directory.mkdir(parents=True, exist_ok=True)
+        self.drop_directory.mkdir(parents=True, exist_ok=True)
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        # The api key travels in the environment (SANDBOX_API_KEY), not on the command line `ps` shows.
+        self.process = subprocess.Popen(self.command(), env={**os.environ, "SANDBOX_API_KEY": self.api_key},
+                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def wait_live(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"the sandbox exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"the sandbox is not live after {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import httpx
 
-from openrcm_devtools.processes import SERVICES, LocalBroker, ServiceProcess
+from openrcm_devtools.processes import SERVICES, LocalBroker, SandboxProcess, ServiceProcess
 
 T = TypeVar("T")
 
@@ -35,9 +35,16 @@ class LocalStack:
         jwt_secret: str,
         log_dir: Path,
         extra_env: Mapping[str, str] | None = None,
+        service_env: Mapping[str, Mapping[str, str]] | None = None,
+        sandbox: SandboxProcess | None = None,
     ) -> None:
+        """``extra_env`` goes to every service, ``service_env`` to the one it names (it wins); ``sandbox``, the
+        sandbox clearinghouse, starts before the services and stops after them."""
         log_dir.mkdir(parents=True, exist_ok=True)
         self.broker = broker
+        self.sandbox = sandbox
+        if sandbox is not None and sandbox.log_path is None:
+            sandbox.log_path = log_dir / "sandbox.log"
         self.services: dict[str, ServiceProcess] = {}
         for name in SERVICES:
             env = {
@@ -45,6 +52,7 @@ class LocalStack:
                 "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
                 "AUTH_JWT_SECRET": jwt_secret,
                 **(extra_env or {}),
+                **((service_env or {}).get(name) or {}),
             }
             self.services[name] = ServiceProcess(name=name, env=env, log_path=log_dir / f"{name}.log")
 
@@ -53,6 +61,9 @@ class LocalStack:
 
     def start(self, names: Iterable[str] | None = None) -> "LocalStack":
         chosen = list(names or self.services)
+        if self.sandbox is not None and self.sandbox.process is None:
+            self.sandbox.start()
+            self.sandbox.wait_live()
         for name in chosen:
             self.services[name].start()
         for name in chosen:
@@ -76,6 +87,8 @@ class LocalStack:
     def stop(self) -> None:
         for process in self.services.values():
             process.stop()
+        if self.sandbox is not None:
+            self.sandbox.stop()
 
     def client(self, name: str, token: str, tenant: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"}
