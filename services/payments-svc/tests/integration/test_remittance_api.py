@@ -167,6 +167,33 @@ async def test_a_reversal_names_the_posting_it_takes_back(client, claims, seed, 
     assert remits[1].total_paid == Decimal("-80.00")
 
 
+async def test_a_reversal_after_a_replacement_goes_to_the_claim_it_takes_back(client, claims, seed, headers, outbox):
+    """The payer reverses the original's payment when the replacement (same PCN, frequency 7) arrives:
+    by then the expected claim points at the replacement, but the reversal belongs to the original."""
+    original_claim = claims.submitted(charges=("100.00",))
+    await seed(original_claim)
+    paid = samples.remit_claim_paid(original_claim.payload, deductible=Decimal("0.00"))
+    first = await client.post("/v1/remittances", json=samples.remittance([paid], trace_number=trace()),
+                              headers=headers())
+    assert first.status_code == 201, first.text
+    replacement = claims.submitted(pcn=original_claim.payload["patient_control_number"], charges=("100.00",),
+                                   frequency_code="7")
+    await seed(replacement)
+    reversal = {
+        **copy.deepcopy(paid), "status_code": "22", "total_charge": "-100.00", "total_paid": "-80.00", "lines": [],
+        "adjustments": [{"group": "CO", "reason_code": "45", "amount": "-20.00"}],
+    }
+    repaid = samples.remit_claim_paid(replacement.payload, deductible=Decimal("0.00"))
+    repaid["payer_claim_control_number"] = "PAYER-CLM-2"
+    second = await client.post("/v1/remittances", json=samples.remittance([reversal, repaid], trace_number=trace()),
+                               headers=headers())
+    assert second.status_code == 201, second.text
+    remits = [e.payload_as(RemitReceived) for e in await outbox("RemitReceived")]
+    assert [(r.outcome, r.claim_id) for r in remits] == [
+        ("paid", uuid.UUID(original_claim.payload["claim_id"])), ("reversed", uuid.UUID(original_claim.payload["claim_id"])),
+        ("paid", uuid.UUID(replacement.payload["claim_id"]))]
+
+
 async def test_another_tenants_remittance_is_not_found_and_roles_are_enforced(client, claims, seed, headers):
     envelope = claims.submitted()
     await seed(envelope)

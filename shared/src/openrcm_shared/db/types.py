@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Numeric, String, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Numeric, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 
@@ -14,21 +14,38 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class _DecimalAsText(TypeDecorator[Decimal]):
-    """SQLite has no exact decimal type; keep money exact by storing its text."""
+_CENT = Decimal("0.01")
 
-    impl = String(32)
+
+class _DecimalAsCents(TypeDecorator[Decimal]):
+    """SQLite has no exact decimal type: money is stored as whole cents in an INTEGER column.
+
+    Integers keep amounts exact and make SQL comparisons, ORDER BY and SUM numeric (an earlier
+    text column compared '38.40' < '5.00').
+    """
+
+    impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("length", None)  # migrations written for the text column pass length=32
+        super().__init__()
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        return int(Decimal(value).quantize(_CENT) * 100)
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        return None if value is None else Decimal(value)
+        return None if value is None else (Decimal(int(value)) / 100).quantize(_CENT)
 
 
-#: Money: NUMERIC(14,2) on PostgreSQL, exact text on SQLite; always Decimal in Python.
-Money = Numeric(14, 2, asdecimal=True).with_variant(_DecimalAsText(), "sqlite")
+#: The name the frozen migrations of 2026-11 import; it now stores cents (a fresh SQLite file is needed).
+_DecimalAsText = _DecimalAsCents
+
+
+#: Money: NUMERIC(14,2) on PostgreSQL, whole cents on SQLite; always Decimal in Python.
+Money = Numeric(14, 2, asdecimal=True).with_variant(_DecimalAsCents(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -150,15 +150,16 @@ class RemittanceRepository:
         c = remit_claims.c
         for chunk in _chunks(set(expected_claim_ids)):
             rows = await self._session.execute(
-                select(c.expected_claim_id, c.id, c.payer_claim_control_number, c.total_charge, c.total_paid)
+                select(c.expected_claim_id, c.id, c.payer_claim_control_number, c.total_charge, c.total_paid, c.claim_id)
                 .join(remittances, remittances.c.id == c.remittance_id)
                 .where(c.tenant_id == tenant_id, c.expected_claim_id.in_(chunk),
                        c.status == RemitClaimStatus.POSTED.value, c.status_code != REVERSAL,
                        c.reversed_by_remit_claim_id.is_(None), remittances.c.status == RemittanceStatus.POSTED.value)
                 .order_by(c.created_at.desc(), c.sequence.desc())
             )
-            for expected_claim_id, remit_claim_id, number, charge, paid in rows:
-                found.setdefault(expected_claim_id, []).append((number, ReversalTarget(remit_claim_id, charge, paid)))
+            for expected_claim_id, remit_claim_id, number, charge, paid, claim_id in rows:
+                found.setdefault(expected_claim_id, []).append(
+                    (number, ReversalTarget(remit_claim_id, charge, paid, claim_id)))
         return found
 
     # ---------------------------------------------------------------- writing, in steps

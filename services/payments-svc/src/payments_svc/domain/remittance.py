@@ -93,6 +93,9 @@ class ReversalTarget:
     remit_claim_id: uuid.UUID
     total_charge: Decimal | None = None
     total_paid: Decimal | None = None
+    # The claim that posting answered: after a replacement the expected claim points at the new claim,
+    # but the reversal takes back the original's payment.
+    claim_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -242,7 +245,8 @@ class Remittance:
             id=uuid.uuid4(), remittance_id=self.id, sequence=sequence, payment=payment, status=status,
             outcome=claim_outcome(payment), patient_responsibility=patient_responsibility(payment.all_adjustments),
             balance_problems=problems,
-            match=ClaimMatch(expected.id, expected.claim_id, expected.encounter_id) if expected else None,
+            match=ClaimMatch(expected.id, reversal.claim_id if reversal and reversal.claim_id else expected.claim_id,
+                             expected.encounter_id) if expected else None,
             reverses_remit_claim_id=reversal.remit_claim_id if reversal else None,
             line_matches=line_matches,
         )
@@ -313,7 +317,7 @@ class Remittance:
         return RemitReceived(
             remit_claim_id=claim.id,
             remittance_id=self.id,
-            claim_id=expected.claim_id,
+            claim_id=claim.match.claim_id if claim.match else expected.claim_id,
             encounter_id=expected.encounter_id,
             patient_control_number=payment.patient_control_number,
             payer_claim_control_number=payment.payer_claim_control_number,
@@ -350,7 +354,7 @@ class Remittance:
             denial_id=denial.id,
             remittance_id=self.id,
             remit_claim_id=claim.id,
-            claim_id=expected.claim_id,
+            claim_id=claim.match.claim_id if claim.match else expected.claim_id,
             encounter_id=expected.encounter_id,
             patient_control_number=claim.payment.patient_control_number,
             payer=self.payer,
