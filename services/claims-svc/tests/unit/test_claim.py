@@ -263,6 +263,17 @@ def test_reversal_sends_a_paid_claim_back_to_submitted(sent, make_remit, coded_a
     assert claim.payer_claim_control_number == "PCC-9"
 
 
+def test_a_reversal_of_a_replaced_claim_closes_it(sent, bill, make_remit, coded_at):
+    original = sent()
+    original.record_remit(_remit_for(original, make_remit), at=coded_at, actor="RemitReceived")
+    [replacement] = bill(previous={"primary": original}, encounter_id=original.encounter_id, revision=2).claims
+    assert original.is_replaced_by(replacement) and not replacement.is_replaced_by(original)
+    original.record_remit(_remit_for(original, make_remit, outcome="reversed", paid="-100.00"), at=coded_at,
+                          actor="RemitReceived", replaced_by=replacement)
+    assert original.status == S.CLOSED and original.total_paid is None
+    assert f"replaced by claim {replacement.id}" in original.history[-1].reason
+
+
 def test_a_remit_that_does_not_fit_the_status_changes_nothing(bill, make_remit, coded_at):
     [claim] = bill().claims
     claim.apply_scrub(HELD, at=coded_at, actor="test")

@@ -61,7 +61,8 @@ async def when_encounter_coded_create_claim(uow: UnitOfWork, envelope: EventEnve
 
 
 async def when_remit_received_update_claim(uow: UnitOfWork, envelope: EventEnvelope) -> None:
-    """The payer's answer moves the claim to paid, partially paid or denied, or a reversal back to submitted;
+    """The payer's answer moves the claim to paid, partially paid or denied, a reversal back to submitted
+    (or to closed when a replacement took the claim's place);
     a replacement waiting for the payer's claim number goes on, and the next payer's claim is billed."""
     remit = envelope.payload_as(RemitReceived)
     ids = {"claim_id": str(remit.claim_id), "remit_claim_id": str(remit.remit_claim_id),
@@ -72,8 +73,12 @@ async def when_remit_received_update_claim(uow: UnitOfWork, envelope: EventEnvel
         log.warning("remit for an unknown claim ignored", extra=ids)
         return
     now = utcnow()
+    replaced_by = None
+    if remit.outcome == "reversed":
+        replaced_by = next((c for c in await repo.for_encounter(envelope.tenant_id, claim.encounter_id)
+                            if claim.is_replaced_by(c)), None)
     try:
-        claim.record_remit(remit, at=now, actor=envelope.event_type)
+        claim.record_remit(remit, at=now, actor=envelope.event_type, replaced_by=replaced_by)
     except IllegalTransition as exc:
         # Dead-lettering would not help: the same remit can never apply. Left for a biller to look at.
         log.warning("remit does not fit the claim's status; ignored",

@@ -274,10 +274,19 @@ class Claim:
             submitted_at=at,
         )
 
-    def record_remit(self, remit: RemitReceived, *, at: datetime, actor: str) -> None:
-        """The payer adjudicated (or reversed) the claim. Nothing changes if the status move is illegal."""
-        self.move_to(_REMIT_OUTCOME_STATUS[remit.outcome], at=at, actor=actor,
-                     reason=f"remit {remit.remit_claim_id}: CLP02 {remit.claim_status_code} ({remit.outcome})")
+    def record_remit(self, remit: RemitReceived, *, at: datetime, actor: str,
+                     replaced_by: Claim | None = None) -> None:
+        """The payer adjudicated (or reversed) the claim. Nothing changes if the status move is illegal.
+
+        A reversal normally sends the claim back to submitted (the payer will adjudicate it again); when
+        a replacement (``replaced_by``) took its place, the payer reversed it to pay the replacement,
+        so it is closed instead of waiting for an answer that never comes.
+        """
+        reason = f"remit {remit.remit_claim_id}: CLP02 {remit.claim_status_code} ({remit.outcome})"
+        if remit.outcome == "reversed" and replaced_by is not None:
+            self.move_to(S.CLOSED, at=at, actor=actor, reason=f"{reason}; replaced by claim {replaced_by.id}")
+        else:
+            self.move_to(_REMIT_OUTCOME_STATUS[remit.outcome], at=at, actor=actor, reason=reason)
         if remit.outcome == "reversed":
             self.total_paid = None
             self.patient_responsibility = None
@@ -286,6 +295,13 @@ class Claim:
             self.patient_responsibility = remit.patient_responsibility.total
         if remit.payer_claim_control_number:
             self.payer_claim_control_number = remit.payer_claim_control_number
+
+    def is_replaced_by(self, other: Claim) -> bool:
+        """Whether ``other`` is a later replacement (frequency 7) of this claim at the same payer."""
+        return (other.id != self.id and other.frequency_code == REPLACEMENT
+                and other.encounter_id == self.encounter_id and other.coverage_sequence == self.coverage_sequence
+                and other.patient_control_number == self.patient_control_number
+                and other.encounter_revision > self.encounter_revision)
 
     def retire_unsent(self, *, by_revision: int, at: datetime, actor: str) -> bool:
         """Close a claim the payer does not have once a newer revision bills the encounter. False if it has it."""
