@@ -76,29 +76,23 @@ class LocalBroker:
         self.process = None
 
 
-@dataclass
-class ServiceProcess:
-    """One service as a uvicorn process on its own port."""
+class _LocalProcess:
+    """What every local server process shares: start with a log file, wait until its health answers, stop, kill."""
 
     name: str
-    env: dict[str, str]
-    port: int = field(default_factory=free_port)
-    log_path: Path | None = None
-    process: subprocess.Popen[bytes] | None = None
+    port: int
+    log_path: Path | None
+    process: subprocess.Popen[bytes] | None
+    health_path = "/health/live"
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "ServiceProcess":
-        package = SERVICES[self.name]
+    def _launch(self, command: list[str], env: dict[str, str]) -> None:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"{package}.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5"],
-            env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        return self
+        self.process = subprocess.Popen(command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
 
     def wait_live(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -106,7 +100,7 @@ class ServiceProcess:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
             try:
-                if httpx.get(f"{self.base_url}/health/live", timeout=1).status_code == 200:
+                if httpx.get(f"{self.base_url}{self.health_path}", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -131,7 +125,24 @@ class ServiceProcess:
 
 
 @dataclass
-class SandboxProcess:
+class ServiceProcess(_LocalProcess):
+    """One service as a uvicorn process on its own port."""
+
+    name: str
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "ServiceProcess":
+        self._launch([sys.executable, "-m", "uvicorn", f"{SERVICES[self.name]}.main:create_app", "--factory",
+                      "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
+                      "--timeout-graceful-shutdown", "5"], self.env)
+        return self
+
+
+@dataclass
+class SandboxProcess(_LocalProcess):
     """The sandbox clearinghouse and payers (``python -m openrcm_sandbox``) as a process on its own port."""
 
     config: Path  # the payer contracts (YAML)
@@ -145,10 +156,8 @@ class SandboxProcess:
     port: int = field(default_factory=free_port)
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    name = "the sandbox"
+    health_path = "/health"
 
     def command(self) -> list[str]:
         command = [sys.executable, "-m", "openrcm_sandbox", "--config", str(self.config), "--port", str(self.port),
@@ -164,31 +173,6 @@ class SandboxProcess:
     def start(self) -> "SandboxProcess":
         self.era_directory.mkdir(parents=True, exist_ok=True)
         self.drop_directory.mkdir(parents=True, exist_ok=True)
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         # The api key travels in the environment (SANDBOX_API_KEY), not on the command line `ps` shows.
-        self.process = subprocess.Popen(self.command(), env={**os.environ, "SANDBOX_API_KEY": self.api_key},
-                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self._launch(self.command(), {"SANDBOX_API_KEY": self.api_key})
         return self
-
-    def wait_live(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"the sandbox exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"the sandbox is not live after {timeout}s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
