@@ -21,7 +21,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from openrcm_sandbox.adapters.reader_837p import Envelope837
-from openrcm_sandbox.adapters.x12_format import d8, money, text
+from openrcm_sandbox.adapters.x12_format import text
+from openrcm_shared.x12.values import d8, money
 from openrcm_sandbox.domain.claims import SubmittedClaim
 from openrcm_shared.x12 import GroupHeader, InterchangeHeader, InterchangeWriter
 

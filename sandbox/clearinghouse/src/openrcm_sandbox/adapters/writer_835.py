@@ -24,7 +24,8 @@ import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from openrcm_sandbox.adapters.x12_format import d8, decimal_text, money, text
+from openrcm_sandbox.adapters.x12_format import text
+from openrcm_shared.x12.values import d8, decimal_text, money
 from openrcm_sandbox.domain.remittance import Adjustment, ClaimPayment, LinePayment, ProviderAdjustment, Remittance
 from openrcm_shared.x12 import GroupHeader, InterchangeHeader, InterchangeWriter
 

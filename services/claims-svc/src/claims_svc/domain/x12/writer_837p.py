@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from claims_svc.domain.x12.formats import d8, decimal_text, hhmm, money
+from openrcm_shared.x12.values import d8, decimal_text, hhmm, money
 from claims_svc.domain.x12.model_837p import (
     Address, Adjustment, Batch, BillingProvider, Claim, OtherPayer, Patient, Payer, PersonName, ServiceLine, Subscriber,
 )

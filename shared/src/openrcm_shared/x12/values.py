@@ -1,4 +1,5 @@
-"""Values as 005010 writes them: decimals without trailing zeros, CCYYMMDD dates. Money is never float."""
+"""Element values as 005010 writes them: R-type decimals without trailing zeros, amounts in dollars and
+cents, CCYYMMDD dates and HHMM times. Money is Decimal, never float. Syntax only: no transaction's rules."""
 
 from __future__ import annotations
 

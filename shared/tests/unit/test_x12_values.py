@@ -1,4 +1,4 @@
-"""How 837P values are written: decimals without trailing zeros, CCYYMMDD, never float."""
+"""How X12 element values are written: decimals without trailing zeros, CCYYMMDD, never float."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims_svc.domain.x12.formats import d8, decimal_text, money
+from openrcm_shared.x12.values import d8, decimal_text, money
 
 
 @pytest.mark.parametrize("value,text", [
