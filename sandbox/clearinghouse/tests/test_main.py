@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import httpx
+from datetime import date, datetime, timezone
+
 import pytest
 
 from openrcm_sandbox.main import build, main, parser
@@ -57,6 +59,9 @@ def test_command_line_overrides_the_contract_file(tmp_path) -> None:
     assert sandbox.seed == 99 and sandbox.business_date().isoformat() == "2027-01-04"
     defaults, _ = build(parser().parse_args(["--config", str(EXAMPLE), "--era-directory", str(tmp_path)]))
     assert defaults.seed == 20261205 and defaults.business_date().isoformat() == "2026-12-01"
+    real, _ = build(parser().parse_args(["--config", str(EXAMPLE), "--era-directory", str(tmp_path),
+                                         "--business-date", "today"]))
+    assert real.business_date() == datetime.now(timezone.utc).date() or real.business_date() == date.today()
 
 
 @pytest.mark.parametrize("argv", [

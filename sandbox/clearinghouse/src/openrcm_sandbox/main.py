@@ -11,6 +11,7 @@ The api key can also come from the SANDBOX_API_KEY environment variable, so it s
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -29,11 +30,16 @@ DEFAULT_PORT = 8900
 log = logging.getLogger("openrcm_sandbox")
 
 
-def _business_date(text: str) -> date:
+REAL_DATE = "today"  # --business-date today: the real date, whatever the contract file fixes
+
+
+def _business_date(text: str) -> date | str:
+    if text == REAL_DATE:
+        return REAL_DATE
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("a date YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError("a date YYYY-MM-DD, or 'today'") from None
 
 
 def _non_negative(text: str) -> float:
@@ -58,7 +64,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--era-directory", type=Path, required=True, help="835 files go to <dir>/<tenant>/")
     p.add_argument("--seed", type=int, default=None, help="overrides the contract file's seed")
     p.add_argument("--business-date", type=_business_date, default=None,
-                   help="the sandbox's today (YYYY-MM-DD); overrides the contract file; default: the real date")
+                   help="the sandbox's today (YYYY-MM-DD, or 'today' for the real date); overrides the contract "
+                        "file; default: the contract file's, else the real date")
     p.add_argument("--payment-run-interval", type=_non_negative, default=0.0,
                    help="seconds between payment runs; 0 = only on POST /payment-runs")
     p.add_argument("--drop-poll-interval", type=_non_negative, default=1.0, help="seconds between drop scans")
@@ -70,8 +77,11 @@ def parser() -> argparse.ArgumentParser:
 
 def build(args: argparse.Namespace):  # noqa: ANN201 - (Sandbox, FastAPI)
     config = load_contracts(args.config)
+    business_date = args.business_date
+    if business_date == REAL_DATE:
+        config, business_date = dataclasses.replace(config, business_date=None), None
     sandbox = Sandbox(config, era_directory=args.era_directory, drop_directory=args.drop_directory,
-                      seed=args.seed, business_date=args.business_date)
+                      seed=args.seed, business_date=business_date)
     app = create_app(sandbox, api_key=args.api_key, drop_poll_seconds=args.drop_poll_interval or 1.0,
                      payment_run_seconds=args.payment_run_interval)
     return sandbox, app
