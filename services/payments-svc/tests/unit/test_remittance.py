@@ -6,6 +6,8 @@ import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import pytest
+
 from openrcm_devtools.samples import claim_submitted_event
 from openrcm_shared.contracts import Adjustment, DenialRaised, PayerRef, PaymentInfo, RemitReceived
 from payments_svc.domain.expected_claim import ExpectedClaim
@@ -143,3 +145,46 @@ def test_a_payment_balances_with_its_provider_adjustments():
     assert remittance.balance_problem is None and remittance.clean
     remittance, _ = stage_one(paid("PCN1"), expected("PCN1"), amount="70.00", plb=plb)
     assert "minus provider adjustments 10.00 is 60.00" in remittance.balance_problem and not remittance.clean
+
+
+def _staged(*claims: ClaimPayment, known: dict[str, ExpectedClaim]) -> Remittance:
+    document = RemittanceDocument(
+        payer=PayerRef(payer_id="P1", name="Payer"),
+        payment=PaymentInfo(trace_number="T2", method="ACH", amount=sum((c.total_paid for c in claims), D(0)),
+                            payment_date=date(2026, 3, 1)),
+        claims=claims,
+    )
+    remittance = Remittance.receive(tenant_id="t1", actor="poster", header=document.header, received_at=NOW,
+                                    source="x12-drop")
+    for sequence, payment in enumerate(document.claims, start=1):
+        remittance.stage(sequence, payment, known.get(payment.patient_control_number))
+    remittance.close(())
+    return remittance
+
+
+def test_a_claim_matched_late_is_assessed_as_staging_would_have_and_keeps_its_id():
+    remittance = _staged(paid("LATE1"), paid("KNOWN1"), known={"KNOWN1": expected("KNOWN1")})
+    waiting = remittance.claims[0]
+    assert waiting.status == RemitClaimStatus.UNMATCHED and not remittance.clean
+    claim = expected("LATE1")
+    late = remittance.match_late(waiting, claim)
+    staged_in_time = _staged(paid("LATE1"), known={"LATE1": claim}).claims[0]
+    assert (late.id, late.sequence, late.remittance_id) == (waiting.id, waiting.sequence, remittance.id)
+    assert (late.status, late.match, late.line_matches, late.notes) == (
+        staged_in_time.status, staged_in_time.match, staged_in_time.line_matches, staged_in_time.notes)
+    assert late.match is not None and late.match.claim_id == claim.claim_id
+    assert remittance.claims[0] is late and remittance.clean  # the only unclean claim is matched now
+    summary = remittance.summary()
+    assert (summary.posted_count, summary.unmatched_count) == (2, 0)
+    [remit, *_] = remittance.post_claim(late, claim)
+    assert isinstance(remit, RemitReceived) and remit.remit_claim_id == waiting.id
+
+
+def test_a_late_match_that_does_not_balance_is_held_and_only_unmatched_claims_match_late():
+    unbalanced = paid("LATE2").model_copy(update={"total_paid": D("75.00")})
+    remittance = _staged(unbalanced, known={})
+    late = remittance.match_late(remittance.claims[0], expected("LATE2"))
+    assert late.status == RemitClaimStatus.OUT_OF_BALANCE and not remittance.clean
+    assert remittance.post_claim(late, expected("LATE2")) == []
+    with pytest.raises(ValueError):
+        remittance.match_late(late, expected("LATE2"))  # no longer unmatched: never matched twice

@@ -87,6 +87,8 @@ remittances = Table(
     Column("problems", JSONDocument, nullable=True),
     Column("posted_at", UTCDateTime, nullable=True),
     Column("posted_by", String(200), nullable=True),
+    # Staged claims that are not clean: a pending payment auto-posts when a late match brings this to 0.
+    Column("unclean_claims", Integer, nullable=False, server_default=text("0")),
     # Reconciliation: the bank deposit this payment was matched to.
     Column("deposit_reference", String(80), nullable=True),
     Column("deposit_date", Date, nullable=True),
@@ -138,6 +140,9 @@ Index("ix_remit_claims_tenant_expected_claim", remit_claims.c.tenant_id, remit_c
 # Corrections and reversals found by the payer's claim number; posting a staged remittance in order.
 Index("ix_remit_claims_tenant_payer_claim", remit_claims.c.tenant_id, remit_claims.c.payer_claim_control_number)
 Index("ix_remit_claims_remittance_sequence", remit_claims.c.remittance_id, remit_claims.c.sequence, unique=True)
+# Unmatched claims waiting for their submitted claim (matched when ClaimSubmitted arrives after the 835).
+Index("ix_remit_claims_tenant_unmatched_pcn", remit_claims.c.tenant_id, remit_claims.c.patient_control_number,
+      postgresql_where=remit_claims.c.status == "unmatched", sqlite_where=remit_claims.c.status == "unmatched")
 Index("ix_remit_claims_tenant_unmatched_lines", remit_claims.c.tenant_id, remit_claims.c.created_at,
       postgresql_where=remit_claims.c.has_unmatched_lines, sqlite_where=remit_claims.c.has_unmatched_lines)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict
 from datetime import datetime
@@ -10,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openrcm_shared.contracts import (
@@ -46,6 +47,35 @@ def _chunks(values: Collection[Any]) -> Iterable[list[Any]]:
     items = list(values)
     for start in range(0, len(items), _IN_CHUNK):
         yield items[start:start + _IN_CHUNK]
+
+
+#: Lock space of ``lock_control_numbers`` (the two-key advisory locks; migrations use the one-key space).
+_CONTROL_NUMBER_LOCKS = 835
+#: Patient control numbers share this many locks, so that staging a large file holds a bounded number.
+_CONTROL_NUMBER_BUCKETS = 256
+
+
+async def lock_control_numbers(
+    session: AsyncSession, tenant_id: str, patient_control_numbers: Collection[str], *, exclusive: bool
+) -> bool:
+    """Serialize "stage a claim as unmatched" with "record the expected claim and match what waits for it".
+
+    Staging takes these locks shared for the numbers it found no expected claim for, then looks again;
+    recording an expected claim takes its number's lock exclusive before it looks for unmatched claims.
+    Whichever comes second sees what the first committed, so no claim is left unmatched behind an
+    expected claim recorded concurrently. Transaction-scoped (PostgreSQL advisory locks); on SQLite every
+    write transaction already runs alone (BEGIN IMMEDIATE), so nothing is taken. Returns whether locks
+    were taken."""
+    if session.get_bind().dialect.name != "postgresql" or not patient_control_numbers:
+        return False
+    buckets = sorted({zlib.crc32(f"{tenant_id}\x1f{pcn}".encode()) % _CONTROL_NUMBER_BUCKETS
+                      for pcn in patient_control_numbers})
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    await session.execute(
+        text(f"SELECT count({function}(:space, bucket)) FROM unnest(CAST(:buckets AS integer[])) AS bucket"),
+        {"space": _CONTROL_NUMBER_LOCKS, "buckets": buckets},
+    )
+    return True
 
 
 class ExpectedClaimRepository:
@@ -107,6 +137,10 @@ class ExpectedClaimRepository:
             query = query.where(expected_claims.c.patient_control_number == patient_control_number)
         query = query.order_by(expected_claims.c.submitted_at.desc(), expected_claims.c.id).limit(limit).offset(offset)
         return [_expected_claim(row) for row in (await self._session.execute(query)).mappings()]
+
+
+class LateMatchConflict(Exception):
+    """A claim to match late was changed by a concurrent transaction."""
 
 
 class RemittanceRepository:
@@ -219,6 +253,33 @@ class RemittanceRepository:
                 update(remit_claims).where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.id == target)
                 .values(reversed_by_remit_claim_id=reversal)
             )
+
+    async def unmatched_claims_with_control_number(
+        self, tenant_id: str, patient_control_number: str
+    ) -> list[RemitClaim]:
+        """Claims of any remittance, staged or posted, that wait unmatched under this patient control number,
+        in the order they were received."""
+        rows = await self._session.execute(
+            select(remit_claims)
+            .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.status == RemitClaimStatus.UNMATCHED.value,
+                   remit_claims.c.patient_control_number == patient_control_number)
+            .order_by(remit_claims.c.created_at, remit_claims.c.remittance_id, remit_claims.c.sequence)
+            .with_for_update()
+        )
+        return [_remit_claim(row) for row in rows.mappings()]
+
+    async def save_late_match(self, tenant_id: str, claim: RemitClaim) -> None:
+        """Write what a late match made of a claim that was unmatched. Only an unmatched claim changes:
+        one matched meanwhile is a conflict (the caller's transaction is retried), never matched twice."""
+        row = _remit_claim_row_match(claim)
+        done = await self._session.execute(
+            update(remit_claims)
+            .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.id == claim.id,
+                   remit_claims.c.status == RemitClaimStatus.UNMATCHED.value)
+            .values(**row)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise LateMatchConflict("the remittance claim is no longer unmatched")
 
     async def staged_claims(
         self, tenant_id: str, remittance_id: uuid.UUID, *, status: RemitClaimStatus | None, after_sequence: int,
@@ -526,8 +587,25 @@ _DETAIL_FIELDS = frozenset(ClaimPayment.model_fields) - {
 }
 
 
+def _remit_claim_row_match(claim: RemitClaim) -> dict[str, Any]:
+    """The columns staging decides from the match: what a late match rewrites."""
+    match = claim.match
+    return {
+        "status": claim.status.value,
+        "balanced": claim.balanced,
+        "balance_problems": [{"pointer": p.pointer, "message": p.message} for p in claim.balance_problems],
+        "expected_claim_id": match.expected_claim_id if match else None,
+        "claim_id": match.claim_id if match else None,
+        "encounter_id": match.encounter_id if match else None,
+        "reverses_remit_claim_id": claim.reverses_remit_claim_id,
+        "notes": [asdict(note) for note in claim.notes],
+        "line_matches": [asdict(m) for m in claim.line_matches],
+        "has_unmatched_lines": bool(claim.unmatched_lines) and claim.status == RemitClaimStatus.POSTED,
+    }
+
+
 def _remit_claim_row(remittance: Remittance, claim: RemitClaim) -> dict[str, Any]:
-    payment, match = claim.payment, claim.match
+    payment = claim.payment
     return {
         "id": claim.id,
         "tenant_id": remittance.tenant_id,
@@ -540,24 +618,15 @@ def _remit_claim_row(remittance: Remittance, claim: RemitClaim) -> dict[str, Any
         "total_charge": payment.total_charge,
         "total_paid": payment.total_paid,
         "reported_patient_responsibility": payment.patient_responsibility_amount,
-        "status": claim.status.value,
         "outcome": claim.outcome,
-        "balanced": claim.balanced,
-        "balance_problems": [{"pointer": p.pointer, "message": p.message} for p in claim.balance_problems],
         "patient_responsibility": claim.patient_responsibility.model_dump(mode="json"),
-        "expected_claim_id": match.expected_claim_id if match else None,
-        "claim_id": match.claim_id if match else None,
-        "encounter_id": match.encounter_id if match else None,
-        "reverses_remit_claim_id": claim.reverses_remit_claim_id,
         "adjustments": _Adjustments.dump_python(payment.adjustments, mode="json"),
         "remark_codes": list(payment.remark_codes),
         "lines": _RemitLines.dump_python(payment.lines, mode="json", exclude_defaults=True),
         "created_at": remittance.received_at,
         "details": payment.model_dump(mode="json", include=_DETAIL_FIELDS, exclude_defaults=True),
-        "notes": [asdict(note) for note in claim.notes],
-        "line_matches": [asdict(m) for m in claim.line_matches],
-        "has_unmatched_lines": bool(claim.unmatched_lines) and claim.status == RemitClaimStatus.POSTED,
         "reversed_by_remit_claim_id": claim.reversed_by_remit_claim_id,
+        **_remit_claim_row_match(claim),
     }
 
 
@@ -607,6 +676,7 @@ def _remittance_state(remittance: Remittance) -> dict[str, Any]:
         "problems": remittance.problems,
         "posted_at": remittance.posted_at,
         "posted_by": remittance.posted_by,
+        "unclean_claims": remittance.unclean_claims,
     }
 
 
@@ -622,6 +692,7 @@ def _remittance(row: Mapping[str, Any]) -> Remittance:
         received_by=row["received_by"], received_at=row["received_at"], status=RemittanceStatus(row["status"]),
         era_file_id=row["era_file_id"], transaction_index=row["transaction_index"], problems=row["problems"] or [],
         balance_problem=row["balance_problem"], posted_at=row["posted_at"], posted_by=row["posted_by"],
+        unclean_claims=row["unclean_claims"],
     )
     remittance.totals.claims_paid = row["claims_paid_total"] if row["claims_paid_total"] is not None else Decimal(0)
     remittance.totals.provider_adjustments = row["provider_adjustment_total"] or Decimal("0.00")

@@ -50,8 +50,9 @@ async def list_remittances(
 async def list_unmatched_claims(
     uow: UnitOfWork, *, tenant_id: str, actor: str, limit: int, offset: int, lines: bool = False
 ) -> list[RemitClaim]:
-    """The unmatched queue: claims that match no submitted claim, or (``lines``) posted claims with lines
-    that match none of the claim's submitted lines."""
+    """The unmatched queue: claims of posted remittances that match no submitted claim (yet: a claim whose
+    ClaimSubmitted is consumed after the 835 is matched and posted then, and leaves the queue), or
+    (``lines``) posted claims with lines that match none of the claim's submitted lines."""
     remittances = RemittanceRepository(uow.session)
     found = await (remittances.claims_with_unmatched_lines if lines else remittances.unmatched_claims)(
         tenant_id, limit=limit, offset=offset)

@@ -13,6 +13,10 @@ Two steps, so that a payment poster can see exactly what would post before it do
    and routed, and RemitReceived (and DenialRaised per denial) are returned for the outbox. A
    reversal (CLP02 22) names the earlier posting it undoes.
 
+An ``unmatched`` claim waits for its submitted claim: when ClaimSubmitted is consumed after the 835
+(events lag), ``match_late`` assesses the claim as staging would have, and it is posted then if its
+remittance already is (or becomes clean and the tenant lets clean remittances post by themselves).
+
 A remittance is *clean* when every claim posts without a warning, nothing was wrong in the file and
 the payment balances: a tenant may let clean remittances post without a poster's confirmation.
 
@@ -200,7 +204,7 @@ class Remittance:
     totals: PaymentTotals = field(default_factory=PaymentTotals)
     balance_problem: str | None = None
     counts: dict[RemitClaimStatus, int] = field(default_factory=lambda: {s: 0 for s in RemitClaimStatus})
-    unclean_claims: int = 0
+    unclean_claims: int = 0  # staged claims that are not clean (unreadable ones included); kept with the header
     denial_count: int = 0
     claims: list[RemitClaim] = field(default_factory=list)
     keep_claims: bool = True
@@ -231,33 +235,32 @@ class Remittance:
         self, sequence: int, payment: ClaimPayment, expected: ExpectedClaim | None, *,
         matched_by: MatchedBy = "patient_control_number", reversal: ReversalTarget | None = None,
     ) -> RemitClaim:
-        problems = tuple(claim_balance_problems(payment))
-        if payment.status_code == PREDETERMINATION:
-            status = RemitClaimStatus.PREDETERMINATION
-        elif expected is None:
-            status = RemitClaimStatus.UNMATCHED
-        elif problems:
-            status = RemitClaimStatus.OUT_OF_BALANCE
-        else:
-            status = RemitClaimStatus.POSTED
-        line_matches = tuple(match_lines(payment.lines, expected.lines)) if expected is not None else ()
-        claim = RemitClaim(
-            id=uuid.uuid4(), remittance_id=self.id, sequence=sequence, payment=payment, status=status,
-            outcome=claim_outcome(payment), patient_responsibility=patient_responsibility(payment.all_adjustments),
-            balance_problems=problems,
-            match=ClaimMatch(expected.id, reversal.claim_id if reversal and reversal.claim_id else expected.claim_id,
-                             expected.encounter_id) if expected else None,
-            reverses_remit_claim_id=reversal.remit_claim_id if reversal else None,
-            line_matches=line_matches,
-        )
-        claim.notes = tuple(_notes(claim, matched_by, reversal))
-        self.counts[status] += 1
+        claim = _assess(uuid.uuid4(), self.id, sequence, payment, expected, matched_by, reversal)
+        self.counts[claim.status] += 1
         self.totals.add_claim(payment)
         if not claim.clean:
             self.unclean_claims += 1
         if self.keep_claims:
             self.claims.append(claim)
         return claim
+
+    def match_late(
+        self, claim: RemitClaim, expected: ExpectedClaim, *, matched_by: MatchedBy = "patient_control_number",
+        reversal: ReversalTarget | None = None,
+    ) -> RemitClaim:
+        """A claim staged unmatched, matched once its submitted claim is known (ClaimSubmitted was consumed
+        after the 835): assessed exactly as staging would have, keeping its id and place in the remittance.
+        Posting it (``post_claim``) is the caller's step, as for a staged claim."""
+        if claim.status != RemitClaimStatus.UNMATCHED or claim.remittance_id != self.id:
+            raise ValueError("only an unmatched claim of this remittance is matched late")
+        matched = _assess(claim.id, self.id, claim.sequence, claim.payment, expected, matched_by, reversal)
+        self.counts[RemitClaimStatus.UNMATCHED] -= 1
+        self.counts[matched.status] += 1
+        if matched.clean:
+            self.unclean_claims = max(0, self.unclean_claims - 1)  # it was counted: an unmatched claim is never clean
+        if self.keep_claims:
+            self.claims = [matched if c.id == claim.id else c for c in self.claims]
+        return matched
 
     def note_unreadable_claim(self, problems: Iterable[dict[str, Any]]) -> None:
         """A claim of the file that could not be read: its problems stay on the remittance, which then
@@ -381,6 +384,34 @@ class Remittance:
             balance_problem=self.balance_problem, era_file_id=self.era_file_id,
             transaction_index=self.transaction_index, deposit=self.deposit, credit_debit=self.header.credit_debit,
         )
+
+
+def _assess(
+    claim_id: uuid.UUID, remittance_id: uuid.UUID, sequence: int, payment: ClaimPayment, expected: ExpectedClaim | None,
+    matched_by: MatchedBy, reversal: ReversalTarget | None,
+) -> RemitClaim:
+    """What staging makes of a claim payment: its status, match, line matches and notes."""
+    problems = tuple(claim_balance_problems(payment))
+    if payment.status_code == PREDETERMINATION:
+        status = RemitClaimStatus.PREDETERMINATION
+    elif expected is None:
+        status = RemitClaimStatus.UNMATCHED
+    elif problems:
+        status = RemitClaimStatus.OUT_OF_BALANCE
+    else:
+        status = RemitClaimStatus.POSTED
+    line_matches = tuple(match_lines(payment.lines, expected.lines)) if expected is not None else ()
+    claim = RemitClaim(
+        id=claim_id, remittance_id=remittance_id, sequence=sequence, payment=payment, status=status,
+        outcome=claim_outcome(payment), patient_responsibility=patient_responsibility(payment.all_adjustments),
+        balance_problems=problems,
+        match=ClaimMatch(expected.id, reversal.claim_id if reversal and reversal.claim_id else expected.claim_id,
+                         expected.encounter_id) if expected else None,
+        reverses_remit_claim_id=reversal.remit_claim_id if reversal else None,
+        line_matches=line_matches,
+    )
+    claim.notes = tuple(_notes(claim, matched_by, reversal))
+    return claim
 
 
 def _notes(claim: RemitClaim, matched_by: MatchedBy, reversal: ReversalTarget | None) -> list[Note]:

@@ -164,7 +164,8 @@ async def get_many(
 
 # Declared before /remittances/{remittance_id} so the literal paths are not read as an id.
 @router.get("/remittances/unmatched-claims", response_model=Page[RemitClaimOut], tags=["remittances"],
-            summary="Posted remittance claims that match no submitted claim, oldest first")
+            summary="Posted remittance claims that match no submitted claim yet, oldest first; one leaves the "
+                    "queue, and is posted, when its ClaimSubmitted arrives")
 async def get_unmatched(ctx: CanRead, uow: UnitOfWorkDep, page: PageParamsDep) -> Page[RemitClaimOut]:
     found = await list_unmatched_claims(uow, tenant_id=ctx.tenant_id, actor=ctx.actor, limit=page.limit + 1,
                                         offset=page.offset)
