@@ -2,16 +2,18 @@
 
     .venv/bin/python bench/e2e_throughput.py [--duration 60] [--clients 50 | --rate 300] [--no-sandbox]
 
-Starts everything itself, each service on a fresh PostgreSQL database (dropped afterwards): the local
-broker (tansu), the four services as uvicorn processes and the sandbox clearinghouse and payer
-(`python -m openrcm_sandbox`, payer contracts generated for the bench: one payer, a member pool,
-deductible, copay and coinsurance, a payment run every --payment-run-interval seconds writing 835s).
-The bench hands each 835 on to payments-svc's ERA drop directory once payments-svc expects every claim
-in it (see EraGate: an 835 that overtakes ClaimSubmitted stays unmatched for good; --era-direct skips the
-gate and shows that race). The tenant's reference data: coding policy
-auto-release of clean provider codes, claims-svc route (HTTP clearinghouse = the sandbox), payer,
-billing profile and fee schedule, payments-svc auto-posting of clean remittances, the patient-billing
-policy.
+Starts everything itself (openrcm_devtools' LocalStack, as `make run` does), each service on a fresh
+PostgreSQL database (dropped afterwards): the local broker (tansu), the four services as uvicorn
+processes and the sandbox clearinghouse and payer (`python -m openrcm_sandbox` with an API key and the
+real date as its business date; payer contracts generated for the bench: one payer, a member pool,
+deductible, copay and coinsurance; a payment run every --payment-run-interval seconds). claims-svc and
+payments-svc are wired to the sandbox as in the demo: claims go to its HTTP API, its 835s land straight
+in payments-svc's ERA drop directory. The sandbox pays within seconds, so an 835 may overtake its
+claims' ClaimSubmitted; payments-svc stages those remit claims unmatched and matches and posts them when
+the event arrives (reported: the most staged at once, and how many are left after the drain - 0 expected).
+The tenant's reference data: coding policy auto-release of clean provider codes, claims-svc route (HTTP
+clearinghouse = the sandbox), payer, billing profile and fee schedule, payments-svc auto-posting of clean
+remittances, the patient-billing policy.
 
 Load: coded encounters posted to POST /v1/encounters for --duration seconds, by --clients clients back
 to back (closed loop) or at --rate per second whatever the answers (open loop). Every
@@ -38,8 +40,8 @@ import asyncio
 import itertools
 import json
 import os
+import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,16 +53,18 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from openrcm_devtools import samples
+from openrcm_devtools import demo_day, samples
 from openrcm_devtools.consumer_lag import LagReader
 from openrcm_devtools.databases import create_database, drop_database
-from openrcm_devtools.processes import SERVICES, LocalBroker, ServiceProcess, free_port
+from openrcm_devtools.processes import SERVICES, LocalBroker, SandboxProcess
+from openrcm_devtools.stack import LocalStack
 from openrcm_devtools.pytest_plugin import TEST_JWT_SECRET, token_for
 from openrcm_shared.contracts import ClaimSubmitted, RemitReceived
 
 TENANT = "bench"
 PAYER_ID = "SBXBENCH"
 PAYER_NAME = "Sandbox Bench PPO"
+FILE_DROP = "local-drop"  # claims-svc's clearinghouse connection with --no-sandbox
 
 #: Each stage, in path order: (key, heading).
 STAGES = [("encounters", "encounters in"), ("claims", "claims created"), ("submitted", "claims submitted"),
@@ -117,100 +121,6 @@ def patient_id(n: int) -> str:
 def member_id(n: int) -> str:
     # samples.encounter names the member after the patient id's last four characters.
     return f"M{patient_id(n)[-4:]}X"
-
-
-class Sandbox:
-    """`python -m openrcm_sandbox` on a free port, as its own process."""
-
-    def __init__(self, *, config: Path, era_directory: Path, payment_run_interval: float, log_path: Path) -> None:
-        self.port = free_port()
-        self.config, self.era_directory, self.log_path = config, era_directory, log_path
-        self.payment_run_interval = payment_run_interval
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> None:
-        out = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "openrcm_sandbox", "--config", str(self.config), "--era-directory",
-             str(self.era_directory), "--port", str(self.port), "--payment-run-interval", str(self.payment_run_interval)],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the sandbox exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"the sandbox did not answer /health within {timeout}s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-
-class EraGate:
-    """Hands the sandbox's 835 files to payments-svc's drop directory once payments-svc expects every claim in them.
-
-    The sandbox pays within seconds of receiving a claim, a real payer after days. payments-svc learns of a claim
-    from ClaimSubmitted; an 835 that overtakes that event leaves its claims unmatched (staged, not auto-posted, and
-    nothing matches them again later). Holding each file until payments-svc's expected claims cover its CLP01s keeps
-    that race out of the measurement; the hold is part of the end-to-end latency and is reported.
-    """
-
-    def __init__(self, sandbox_era: Path, drop: Path, payments_url: str) -> None:
-        self.sandbox_era, self.drop, self.payments_url = sandbox_era, drop, payments_url
-        self.held_seconds: list[float] = []
-        self.files = 0
-
-    async def run(self, stop: asyncio.Event) -> None:
-        connection = await asyncpg.connect(_pg(self.payments_url))
-        try:
-            while True:
-                await self.pass_once(connection)
-                try:
-                    await asyncio.wait_for(stop.wait(), 0.5)
-                    await self.pass_once(connection)
-                    return
-                except asyncio.TimeoutError:
-                    pass
-        finally:
-            await connection.close()
-
-    async def pass_once(self, connection: asyncpg.Connection) -> None:
-        for tenant_dir in sorted(p for p in self.sandbox_era.iterdir() if p.is_dir()):
-            for path in sorted(p for p in tenant_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
-                numbers = sorted(set(_clp01s(path.read_text())))
-                known = await connection.fetchval(
-                    "SELECT count(*) FROM expected_claims WHERE tenant_id = $1 AND patient_control_number = ANY($2)",
-                    tenant_dir.name, numbers)
-                if known < len(numbers):
-                    continue
-                target = self.drop / tenant_dir.name
-                target.mkdir(parents=True, exist_ok=True)
-                self.held_seconds.append(time.time() - path.stat().st_mtime)
-                path.rename(target / path.name)  # same file system: payments-svc never sees half a file
-                self.files += 1
-
-
-def _clp01s(x12: str) -> list[str]:
-    """The patient control numbers (CLP01) of an 835; separators from the ISA segment."""
-    element, terminator = x12[3], x12[105]
-    return [segment.split(element)[1] for segment in (s.strip() for s in x12.split(terminator))
-            if segment.startswith(f"CLP{element}")]
 
 
 # ---------------------------------------------------------------- load
@@ -367,8 +277,7 @@ def _at(series: list[Sample], moment: float) -> Sample:
     return chosen
 
 
-async def run(args: argparse.Namespace, stack: dict[str, ServiceProcess], broker: LocalBroker,
-              database_urls: dict[str, str], last_stage: str, gate: EraGate | None) -> dict:
+async def run(args: argparse.Namespace, stack: LocalStack, database_urls: dict[str, str], last_stage: str) -> dict:
     groups = subscribed_topics()
     await _reference_data(stack, args)
     counters = Counters(database_urls)
@@ -378,13 +287,12 @@ async def run(args: argparse.Namespace, stack: dict[str, ServiceProcess], broker
     connections = (args.rate or args.clients) + 50
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     try:
-        async with LagReader(broker.bootstrap_servers) as reader, httpx.AsyncClient(
+        async with LagReader(stack.broker.bootstrap_servers) as reader, httpx.AsyncClient(
             base_url=stack["coding-svc"].base_url, headers=ehr, timeout=120, limits=limits,
         ) as client:
             stop = asyncio.Event()
             sampler = asyncio.create_task(sample_until(counters, reader, groups, series,
                                                        interval=args.sample_interval, stop=stop))
-            gate_task = asyncio.create_task(gate.run(stop)) if gate else None
             offered = await offer(client, EncounterSource(args.members), args)
             drain_deadline = time.monotonic() + args.drain_timeout
             drained_at = None
@@ -399,8 +307,6 @@ async def run(args: argparse.Namespace, stack: dict[str, ServiceProcess], broker
                 await asyncio.sleep(0.2)
             stop.set()
             await sampler
-            if gate_task is not None:
-                await gate_task
             final_lag = {group: value.as_dict() for group, value in (await reader.lag(groups)).items()}
         latencies = await (counters.latencies() if last_stage == "balances" else counters.submit_latencies())
         final_counts = await counters.read()
@@ -408,9 +314,6 @@ async def run(args: argparse.Namespace, stack: dict[str, ServiceProcess], broker
         await counters.close()
     result = summarise(args, offered, series, final_counts, final_lag, latencies, drained_at, last_stage)
     result["all_lags_zero_s_after_load"] = (quiet_at - offered.ended) if quiet_at else None
-    if gate is not None:
-        held = sorted(gate.held_seconds)
-        result["era_gate"] = {"files": gate.files, "held_p50_s": _percentile(held, 50), "held_max_s": held[-1] if held else 0.0}
     return result
 
 
@@ -448,6 +351,8 @@ def summarise(args: argparse.Namespace, offered: Offered, series: list[Sample], 
         "e2e_latency_p50_s": _percentile(latencies, 50),
         "e2e_latency_p99_s": _percentile(latencies, 99),
         "final_counts": final_counts,
+        # Remit claims staged because their 835 overtook ClaimSubmitted; payments-svc matches them when it arrives.
+        "unmatched_max": max((s.counts["unmatched"] for s in series), default=0),
         "stages": stages,
         "lag_max": {g: max((s.lag.get(g, 0) for s in series), default=0) for g in groups},
         "lag_end_of_load": {g: end_of_load.lag.get(g, 0) for g in groups},
@@ -456,7 +361,7 @@ def summarise(args: argparse.Namespace, offered: Offered, series: list[Sample], 
     }
 
 
-async def _reference_data(stack: dict[str, ServiceProcess], args: argparse.Namespace) -> None:
+async def _reference_data(stack: LocalStack, args: argparse.Namespace) -> None:
     admin = {"Authorization": f"Bearer {token_for('practice_admin', tenants=(TENANT,))}"}
     async with httpx.AsyncClient(headers=admin, timeout=30) as api:
         coding = stack["coding-svc"].base_url
@@ -465,7 +370,7 @@ async def _reference_data(stack: dict[str, ServiceProcess], args: argparse.Names
         (await api.put(f"{payments}/v1/posting-settings", json={"auto_post_clean_remits": True})).raise_for_status()
         billing = stack["patient-billing-svc"].base_url
         (await api.put(f"{billing}/v1/policy", json=samples.billing_policy())).raise_for_status()
-    clearinghouse = "local-drop" if args.no_sandbox else "sandbox"
+    clearinghouse = FILE_DROP if args.no_sandbox else demo_day.HTTP_CONNECTION
     with httpx.Client(base_url=stack["claims-svc"].base_url, headers=admin, timeout=30) as claims_api:
         samples.post_billing_reference(claims_api, samples.billing_reference(
             clearinghouse=clearinghouse, payer_id=PAYER_ID, payer_name=PAYER_NAME))
@@ -495,11 +400,11 @@ def report(result: dict, args: argparse.Namespace) -> None:
     print()
     quiet = result["all_lags_zero_s_after_load"]
     print(f"Every consumer group's lag back to 0: {f'{quiet:.1f} s after the load' if quiet is not None else 'not within the drain timeout'}.")
-    print(f"Remit claims payments-svc could not match to a submitted claim: {result['final_counts']['unmatched']:,}.")
-    if "era_gate" in result:
-        gate = result["era_gate"]
-        print(f"835 files held until payments-svc expected their claims: {gate['files']}, hold p50 "
-              f"{gate['held_p50_s']:.1f} s, max {gate['held_max_s']:.1f} s.")
+    if not args.no_sandbox:
+        unmatched = result["final_counts"]["unmatched"]
+        print(f"Remit claims whose 835 overtook their ClaimSubmitted (staged unmatched until it came): at most "
+              f"{result['unmatched_max']:,} at once; still unmatched at the end: {unmatched:,}"
+              + (" - NOT all matched after the drain." if unmatched else "."))
     print()
     print("| consumer group | lag max | lag at end of load | lag at end |")
     print("|---|---|---|---|")
@@ -529,9 +434,6 @@ def main() -> None:
                         help="no sandbox: claims go to a file-drop directory; the path ends at claims submitted")
     parser.add_argument("--payment-run-interval", type=float, default=5, help="sandbox payment run every N seconds")
     parser.add_argument("--batch-interval", type=float, default=2, help="claims-svc BATCH_INTERVAL_SECONDS")
-    parser.add_argument("--era-direct", action="store_true",
-                        help="the sandbox writes 835s straight into payments-svc's drop directory (no gate: an 835 "
-                             "that overtakes ClaimSubmitted leaves its claims unmatched)")
     parser.add_argument("--era-poll", type=float, default=1, help="payments-svc ERA_DROP_POLL_SECONDS")
     parser.add_argument("--partitions", type=int, default=6, help="KAFKA_TOPIC_PARTITIONS")
     parser.add_argument("--members", type=int, default=2000, help="patients (each a sandbox member) the load cycles over")
@@ -545,58 +447,31 @@ def main() -> None:
         parser.error("--members: at most 10,000 (member ids come from the patient id's last four digits)")
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="openrcm-e2e-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     logs = workdir / "logs"
-    logs.mkdir(exist_ok=True)
-    era = workdir / "era"
-    era.mkdir(exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
     last_stage = "submitted" if args.no_sandbox else "balances"
 
     broker = LocalBroker(log_path=logs / "broker.log")
     database_urls: dict[str, str] = {}
-    stack: dict[str, ServiceProcess] = {}
-    sandbox: Sandbox | None = None
-    gate: EraGate | None = None
+    stack: LocalStack | None = None
     try:
         broker.start()
         for name in SERVICES:
             database_urls[name] = create_database(f"openrcm_bench_e2e_{name.split('-')[0]}")
-        if args.no_sandbox:
-            connections = {"local-drop": {"adapter": "file_drop", "directory": str(workdir / "clearinghouse")}}
-        else:
-            config = workdir / "payers.yaml"
-            config.write_text(payer_contracts(args.members))
-            sandbox_era = era if args.era_direct else workdir / "era-sandbox"
-            sandbox_era.mkdir(exist_ok=True)
-            if not args.era_direct:
-                gate = EraGate(sandbox_era, era, database_urls["payments-svc"])
-            sandbox = Sandbox(config=config, era_directory=sandbox_era, payment_run_interval=args.payment_run_interval,
-                              log_path=logs / "sandbox.log")
-            sandbox.start()
-            connections = {"sandbox": {"adapter": "http", "url": sandbox.base_url}}
-        common = {
-            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers, "AUTH_JWT_SECRET": TEST_JWT_SECRET,
-            "LOG_LEVEL": args.log_level, "KAFKA_TOPIC_PARTITIONS": str(args.partitions),
-            "KAFKA_SESSION_TIMEOUT_MS": "6000",
-        }
-        extra = {
-            "claims-svc": {"BATCH_INTERVAL_SECONDS": str(args.batch_interval), "CLEARINGHOUSES": json.dumps(connections)},
-            "payments-svc": {"ERA_DROP_DIRECTORY": str(era), "ERA_DROP_POLL_SECONDS": str(args.era_poll)},
-        }
-        for name in SERVICES:
-            stack[name] = ServiceProcess(name=name, env={**common, "DATABASE_URL": database_urls[name], **extra.get(name, {})},
-                                         log_path=logs / f"{name}.log")
-            stack[name].start()
-        for process in stack.values():
-            process.wait_live()
-        for process in stack.values():
-            _wait_ready(process)
-        result = asyncio.run(run(args, stack, broker, database_urls, last_stage, gate))
+        sandbox, service_env = wiring(args, workdir)
+        service_env.setdefault("claims-svc", {})["BATCH_INTERVAL_SECONDS"] = str(args.batch_interval)
+        stack = LocalStack(
+            database_urls=database_urls, broker=broker, jwt_secret=TEST_JWT_SECRET, log_dir=logs, sandbox=sandbox,
+            extra_env={"LOG_LEVEL": args.log_level, "KAFKA_TOPIC_PARTITIONS": str(args.partitions),
+                       "KAFKA_SESSION_TIMEOUT_MS": "6000"},
+            service_env=service_env,
+        )
+        stack.start()
+        stack.wait_ready()
+        result = asyncio.run(run(args, stack, database_urls, last_stage))
     finally:
-        for process in stack.values():
-            process.stop()
-        if sandbox is not None:
-            sandbox.stop()
+        if stack is not None:
+            stack.stop()
         broker.stop()
         for name, url in database_urls.items():
             if args.keep_databases:
@@ -608,16 +483,23 @@ def main() -> None:
     report(result, args)
 
 
-def _wait_ready(process: ServiceProcess, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{process.base_url}/health/ready", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{process.name} not ready after {timeout}s; see {process.log_path}")
+def wiring(args: argparse.Namespace, workdir: Path) -> tuple[SandboxProcess | None, dict[str, dict[str, str]]]:
+    """The sandbox (None with --no-sandbox) and the per-service settings that point claims-svc and payments-svc at it.
+
+    The sandbox writes its 835s straight into payments-svc's ERA drop directory, as a clearinghouse would: an 835
+    that overtakes its claims' ClaimSubmitted is staged unmatched and matched when that event arrives.
+    """
+    if args.no_sandbox:
+        drop = {FILE_DROP: {"adapter": "file_drop", "directory": str(workdir / "clearinghouse")}}
+        return None, {"claims-svc": {"CLEARINGHOUSES": json.dumps(drop)}}
+    config = workdir / "payers.yaml"
+    config.write_text(payer_contracts(args.members))
+    sandbox = SandboxProcess(config=config, era_directory=workdir / "era", drop_directory=workdir / "clearinghouse",
+                             api_key=secrets.token_urlsafe(24), business_date="today",
+                             payment_run_interval=args.payment_run_interval)
+    service_env = demo_day.service_env(sandbox)
+    service_env["payments-svc"]["ERA_DROP_POLL_SECONDS"] = str(args.era_poll)
+    return sandbox, service_env
 
 
 if __name__ == "__main__":
