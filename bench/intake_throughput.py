@@ -1,10 +1,16 @@
 """REST intake benchmark: coding-svc on PostgreSQL, as a uvicorn process, with the local broker.
 
-    .venv/bin/python bench/intake_throughput.py [--seconds 20] [--concurrency 50 200] [--rate 500]
+    .venv/bin/python bench/intake_throughput.py [--seconds 20] [--concurrency 50 200] [--rate 500] [--workers 1]
+                                                [--client raw|httpx]
 
 Closed loop: N clients post coded encounters back to back (throughput, p50/p99 latency).
 Open loop: requests are started at a fixed rate whatever the answers (p99 at an offered load).
 The load generator runs on the same 2 cores as the service and PostgreSQL: numbers are a floor.
+The default client is a minimal HTTP/1.1 keep-alive client (``--client raw``): httpx costs about as
+much CPU per request as the service itself and, with 200 clients, more (its pool scans every
+connection per request), so with it the bench measured mostly its own load generator.
+"svc cpu ms" is the service's own CPU time (all its worker processes, user + system) per request:
+unlike throughput it hardly moves when other work shares the machine, so it compares changes best.
 """
 
 from __future__ import annotations
@@ -12,19 +18,64 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
-import statistics
+import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import httpx
 
 from openrcm_devtools import samples
 from openrcm_devtools.databases import create_database, drop_database
-from openrcm_devtools.processes import LocalBroker, ServiceProcess
+from openrcm_devtools.processes import SERVICES, LocalBroker, ServiceProcess
 from openrcm_devtools.pytest_plugin import TEST_JWT_SECRET, token_for
 
 _counter = itertools.count()
+
+
+class IntakeService(ServiceProcess):
+    """coding-svc as ``uvicorn --workers N`` (N processes share the port, as N replicas would)."""
+
+    workers: int = 1
+
+    def start(self) -> "IntakeService":
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", f"{SERVICES[self.name]}.main:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5",
+             "--workers", str(self.workers),
+             # Longer than any pause of a client between requests: a keep-alive connection the server
+             # closes just as the client reuses it would count as a (spurious) transport error.
+             "--timeout-keep-alive", "75"],
+            env={**os.environ, **self.env}, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        return self
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU of the service process and its workers so far (Linux /proc), else None."""
+        if self.process is None or not Path("/proc/self/stat").exists():
+            return None
+        tree = {self.process.pid}
+        stats: dict[int, tuple[int, int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # ppid, utime + stime
+        grew = True
+        while grew:  # the process's descendants: uvicorn's supervisor, its workers (and their threads' time)
+            grew = False
+            for pid, (ppid, _) in stats.items():
+                if ppid in tree and pid not in tree:
+                    tree.add(pid)
+                    grew = True
+        ticks = sum(stats[pid][1] for pid in tree if pid in stats)
+        return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _body() -> dict:
@@ -32,12 +83,57 @@ def _body() -> dict:
     return samples.encounter(f"BENCH-{uuid.uuid4().hex[:12]}", patient_id=f"MRN-{n:07d}")
 
 
-async def _created(client: httpx.AsyncClient) -> bool:
-    """One intake request; a refused connection or an error answer counts as an error, not a crash."""
-    try:
-        return (await client.post("/v1/encounters", json=_body())).status_code == 201
-    except httpx.TransportError:
-        return False
+Poster = Callable[[], Awaitable[bool]]
+"""Posts one encounter: True if it was created (201); an error answer or a transport error is False."""
+
+
+def httpx_poster(client: httpx.AsyncClient) -> Poster:
+    async def created() -> bool:
+        try:
+            return (await client.post("/v1/encounters", json=_body())).status_code == 201
+        except httpx.TransportError:
+            return False
+
+    return created
+
+
+class RawPoster:
+    """POST /v1/encounters over plain HTTP/1.1 keep-alive connections (one per request in flight,
+    reused), reading just the status line and Content-Length; enough for uvicorn's answers."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self._host, self._port = host, port
+        self._head = (
+            f"POST /v1/encounters HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/json\r\nContent-Length: "
+        ).encode()
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def __call__(self) -> bool:
+        body = json.dumps(_body()).encode()
+        try:
+            reader, writer = self._idle.pop() if self._idle else await asyncio.open_connection(self._host, self._port)
+        except OSError:
+            return False
+        try:
+            writer.write(self._head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            header = await reader.readuntil(b"\r\n\r\n")
+            status = int(header[9:12])
+            length = next(
+                int(line.split(b":", 1)[1]) for line in header.split(b"\r\n")
+                if line[:15].lower() == b"content-length:"
+            )
+            await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, StopIteration):
+            writer.close()
+            return False
+        self._idle.append((reader, writer))
+        return status == 201
+
+    async def close(self) -> None:
+        for _, writer in self._idle:
+            writer.close()
+        self._idle.clear()
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -45,7 +141,7 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-async def closed_loop(client: httpx.AsyncClient, concurrency: int, seconds: float) -> dict:
+async def closed_loop(created: Poster, concurrency: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -54,7 +150,7 @@ async def closed_loop(client: httpx.AsyncClient, concurrency: int, seconds: floa
         nonlocal errors
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            if not await _created(client):
+            if not await created():
                 errors += 1
             latencies.append(time.perf_counter() - started)
 
@@ -65,14 +161,14 @@ async def closed_loop(client: httpx.AsyncClient, concurrency: int, seconds: floa
             "p50_ms": _percentile(latencies, 50) * 1000, "p99_ms": _percentile(latencies, 99) * 1000, "errors": errors}
 
 
-async def open_loop(client: httpx.AsyncClient, rate: int, seconds: float) -> dict:
+async def open_loop(created: Poster, rate: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors = 0
 
     async def one() -> None:
         nonlocal errors
         started = time.perf_counter()
-        if not await _created(client):
+        if not await created():
             errors += 1
         latencies.append(time.perf_counter() - started)
 
@@ -90,20 +186,36 @@ async def open_loop(client: httpx.AsyncClient, rate: int, seconds: float) -> dic
             "p50_ms": _percentile(latencies, 50) * 1000, "p99_ms": _percentile(latencies, 99) * 1000, "errors": errors}
 
 
-async def run(args: argparse.Namespace, base_url: str) -> list[dict]:
-    headers = {"Authorization": f"Bearer {token_for('ehr_integration', tenants=('bench',))}"}
+async def measured(service: IntakeService, phase) -> dict:  # type: ignore[no-untyped-def]
+    """Run one phase and add the service's CPU milliseconds per request."""
+    cpu_before = service.cpu_seconds()
+    result = await phase
+    cpu_after = service.cpu_seconds()
+    if cpu_before is not None and cpu_after is not None and result["requests"]:
+        result["svc_cpu_ms"] = (cpu_after - cpu_before) * 1000 / result["requests"]
+    return result
+
+
+async def run(args: argparse.Namespace, service: IntakeService) -> list[dict]:
+    base_url = service.base_url
+    token = token_for("ehr_integration", tenants=("bench",))
     limits = httpx.Limits(max_connections=max(args.concurrency) + 50, max_keepalive_connections=max(args.concurrency) + 50)
     results = []
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=limits) as client:
         # Clean provider codes are released at intake: each request stores the encounter and its event.
         admin = {"Authorization": f"Bearer {token_for('practice_admin', tenants=('bench',))}"}
         policy = await client.put("/v1/coding-policy", json={"auto_release_clean_provider_codes": True}, headers=admin)
         policy.raise_for_status()
-        await closed_loop(client, 10, 3)  # warm-up
-        for concurrency in args.concurrency:
-            results.append(await closed_loop(client, concurrency, args.seconds))
-        if args.rate:
-            results.append(await open_loop(client, args.rate, args.seconds))
+        raw = RawPoster("127.0.0.1", service.port, token)
+        created = raw if args.client == "raw" else httpx_poster(client)
+        try:
+            await closed_loop(created, 10, 3)  # warm-up
+            for concurrency in args.concurrency:
+                results.append(await measured(service, closed_loop(created, concurrency, args.seconds)))
+            if args.rate:
+                results.append(await measured(service, open_loop(created, args.rate, args.seconds)))
+        finally:
+            await raw.close()
     return results
 
 
@@ -112,25 +224,32 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--rate", type=int, default=500, help="open-loop offered rate (0 to skip)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the service")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="load generator: minimal HTTP/1.1 (default) or httpx (heavier: it then limits the bench)")
     args = parser.parse_args()
     broker = LocalBroker().start()
     database_url = create_database("openrcm_bench")
-    service = ServiceProcess(name="coding-svc", env={
+    service = IntakeService(name="coding-svc", env={
         "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "AUTH_JWT_SECRET": TEST_JWT_SECRET, "LOG_LEVEL": "WARNING",
     })
+    service.workers = args.workers
     try:
         service.start()
         service.wait_live()
-        results = asyncio.run(run(args, service.base_url))
+        results = asyncio.run(run(args, service))
     finally:
         service.stop()
         broker.stop()
         drop_database(database_url)
-    print(f"coding-svc POST /v1/encounters, PostgreSQL, 1 uvicorn worker, {os.cpu_count()} cores shared with the load generator")
-    print(f"{'mode':<24}{'requests':>10}{'per s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    workers = f"{args.workers} uvicorn worker{'s' if args.workers > 1 else ''}"
+    print(f"coding-svc POST /v1/encounters, PostgreSQL, {workers}, {os.cpu_count()} cores shared with the load generator "
+          f"({args.client} client)")
+    print(f"{'mode':<24}{'requests':>10}{'per s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'svc cpu ms':>12}")
     for r in results:
-        print(f"{r['mode']:<24}{r['requests']:>10}{r['per_s']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}")
+        cpu = f"{r['svc_cpu_ms']:>12.2f}" if "svc_cpu_ms" in r else f"{'-':>12}"
+        print(f"{r['mode']:<24}{r['requests']:>10}{r['per_s']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}{cpu}")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,15 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Column, MetaData, String, Table, Uuid, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from openrcm_shared.bus import EventConsumer, KafkaConfig, OutboxRelay, dlq_topic, ensure_topics
 from openrcm_devtools.samples import claim_submitted_event as claim_event
 from openrcm_shared.contracts import ClaimSubmitted, EventEnvelope
-from openrcm_shared.db import UnitOfWork, UnitOfWorkFactory, create_engine, outbox_events, platform_metadata
+from openrcm_shared.db import (
+    UnitOfWork, UnitOfWorkFactory, audit_log, create_engine, outbox_events, platform_metadata,
+)
 
 effects_metadata = MetaData()
 effects = Table(
@@ -99,6 +102,95 @@ async def test_flushed_events_are_written_early_but_still_commit_or_roll_back_wi
     assert await _count(database, outbox_events) == 2 and woken == [1]  # the relay is woken for flushed events too
 
 
+@pytest.mark.parametrize("rows", [1, 3])  # 1: one statement with the event and audit entry; 3: one per table
+async def test_rows_queued_for_the_commit_are_written_by_it_or_not_at_all(any_database, rows):
+    async with any_database.begin() as connection:
+        await connection.run_sync(effects_metadata.create_all)
+    factory = UnitOfWorkFactory(async_sessionmaker(any_database, expire_on_commit=False))
+    ids = [uuid.uuid4() for _ in range(rows)]
+
+    async def stage(uow: UnitOfWork) -> None:
+        for event_id in ids:
+            uow.write_at_commit(effects, {"event_id": event_id, "tenant_id": "t1"})
+        uow.emit(EventEnvelope.wrap(claim_event(), tenant_id="t1", producer="test"))
+        uow.audit(tenant_id="t1", actor="clerk", action="create", entity_type="effect", entity_id=ids[0])
+
+    async with factory() as uow:
+        await stage(uow)
+        # no commit: nothing written
+    assert await _count(any_database, effects) == 0
+    async with factory() as uow:
+        await stage(uow)
+        await uow.flush()
+        # a read in the transaction after flush() sees the rows
+        assert int(await uow.session.scalar(select(func.count()).select_from(effects))) == rows
+        await uow.commit()
+    async with any_database.connect() as connection:
+        assert set((await connection.execute(select(effects.c.event_id))).scalars()) == set(ids)
+    assert await _count(any_database, outbox_events) == 1 and await _count(any_database, audit_log) == 1
+
+
+async def test_a_queued_row_breaking_a_constraint_fails_the_commit_and_nothing_is_written(any_database):
+    async with any_database.begin() as connection:
+        await connection.run_sync(effects_metadata.create_all)
+    factory = UnitOfWorkFactory(async_sessionmaker(any_database, expire_on_commit=False))
+    taken = uuid.uuid4()
+    async with factory() as uow:
+        uow.write_at_commit(effects, {"event_id": taken, "tenant_id": "t1"})
+        await uow.commit()
+    async with factory() as uow:
+        uow.emit(EventEnvelope.wrap(claim_event(), tenant_id="t1", producer="test"))
+        uow.write_at_commit(effects, {"event_id": taken, "tenant_id": "t1"})
+        with pytest.raises(IntegrityError):
+            await uow.commit()
+    assert await _count(any_database, effects) == 1 and await _count(any_database, outbox_events) == 0
+
+
+@pytest.mark.parametrize("events, entries", [(1, 1), (0, 1), (2, 3)])  # (1, 1): one statement; (2, 3): one per table
+async def test_events_and_audit_entries_are_written_with_their_values_or_not_at_all(database, events, entries):
+    factory = UnitOfWorkFactory(async_sessionmaker(database, expire_on_commit=False))
+    envelopes = [EventEnvelope.wrap(claim_event(), tenant_id="t1", producer="test") for _ in range(events)]
+
+    async def stage(uow: UnitOfWork) -> None:
+        for envelope in envelopes:
+            uow.emit(envelope)
+        for n in range(entries):
+            uow.audit(tenant_id="t1", actor="clerk", action="create", entity_type="claim", entity_id=n,
+                      details={"n": n, "codes": ["E11.9"]})
+
+    async with factory() as uow:
+        await stage(uow)
+        await uow.flush()
+        # not committed: rolled back with the transaction
+    assert await _count(database, outbox_events) == 0 and await _count(database, audit_log) == 0
+    async with factory() as uow:
+        await stage(uow)
+        await uow.commit()
+    async with database.connect() as connection:
+        stored = (await connection.execute(select(outbox_events.c.event_id, outbox_events.c.envelope))).all()
+        audits = (await connection.execute(select(audit_log.c.entity_id, audit_log.c.details, audit_log.c.at))).all()
+    assert {row.event_id for row in stored} == {e.event_id for e in envelopes}
+    assert all(EventEnvelope.model_validate_json(row.envelope).event_id == row.event_id for row in stored)
+    assert sorted((row.entity_id, row.details["n"], row.details["codes"]) for row in audits) == sorted(
+        (str(n), n, ["E11.9"]) for n in range(entries)
+    )
+    assert all(row.at.tzinfo is not None for row in audits)
+
+
+async def test_events_of_one_unit_of_work_keep_their_order_in_the_outbox(database):
+    factory = UnitOfWorkFactory(async_sessionmaker(database, expire_on_commit=False))
+    for _ in range(3):  # a state change with several events, each with its audit entry
+        async with factory() as uow:
+            envelopes = [EventEnvelope.wrap(claim_event(), tenant_id="t1", producer="test") for _ in range(4)]
+            for n, envelope in enumerate(envelopes):
+                uow.emit(envelope)
+                uow.audit(tenant_id="t1", actor="clerk", action="create", entity_type="claim", entity_id=n)
+            await uow.commit()
+    async with database.connect() as connection:
+        stored = (await connection.execute(select(outbox_events.c.event_id).order_by(outbox_events.c.id))).scalars().all()
+    assert stored[-4:] == [e.event_id for e in envelopes]  # the relay publishes in id order
+
+
 async def test_two_relays_publish_every_event_exactly_once(database, kafka):
     topic = ClaimSubmitted.topic()
     tenant = f"relay-{uuid.uuid4().hex[:6]}"
@@ -130,6 +222,57 @@ async def test_two_relays_publish_every_event_exactly_once(database, kafka):
     mine = [r for r in records if tenant.encode() in r.key]
     seen = [EventEnvelope.model_validate_json(r.value).event_id for r in mine]
     assert len(seen) == 300 and {str(s) for s in seen} == ids
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def any_database(request, postgres_url, tmp_path):
+    """The relay's statements on both databases a service may run on."""
+    url = postgres_url if request.param == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/relay.db"
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(platform_metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def test_relay_coalesces_wakeups_until_a_batch_is_full(any_database, kafka):
+    topic = ClaimSubmitted.topic()
+    tenant = f"coalesce-{uuid.uuid4().hex[:6]}"
+    factory = UnitOfWorkFactory(async_sessionmaker(any_database, expire_on_commit=False))
+    # A wait after a wake-up far longer than the test: only a batch's worth of wake-ups ends it.
+    relay = OutboxRelay(session_factory=factory.session_factory, kafka=kafka, client_id="coalescing", topics=[topic],
+                        batch_size=3, poll_interval=3600, coalesce_seconds=3600)
+    factory.on_commit(relay.wake)
+    task = asyncio.create_task(relay.run())
+
+    async def commit_event() -> None:
+        async with factory() as uow:
+            uow.emit(EventEnvelope.wrap(claim_event(), tenant_id=tenant, producer="test"))
+            await uow.commit()
+
+    async def published_count() -> int:
+        return await _count(any_database, outbox_events, outbox_events.c.published_at.is_not(None))
+
+    try:
+        await _eventually(lambda: _is_true(relay.connected))
+        await commit_event()
+        await commit_event()
+        await asyncio.sleep(0.5)
+        assert await published_count() == 0, "two wake-ups of a batch of three wait for more"
+        await commit_event()
+        await _eventually(lambda: _pending_is_zero(relay))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await relay.stop()
+    assert relay.published_total == 3
+    async with any_database.connect() as connection:
+        batches = (await connection.execute(select(outbox_events.c.published_at, outbox_events.c.leased_by).distinct())).all()
+    assert len(batches) == 1, "the three events went out in one leased batch"
+
+
+async def _is_true(value: bool) -> bool:
+    return value
 
 
 async def _pending_is_zero(relay: OutboxRelay) -> bool:

@@ -19,7 +19,8 @@ from openrcm_shared.problems import Forbidden, InvalidInput, Unauthenticated
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_token_verifier(request: Request) -> TokenVerifier:
+async def get_token_verifier(request: Request) -> TokenVerifier:
+    # async: FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop on every request.
     return request.app.state.token_verifier
 
 

@@ -3,15 +3,20 @@
 A ``UnitOfWork`` rolls back unless ``commit()`` is called. Events emitted and audit entries
 recorded during the use case are written in the same transaction as the state change (the
 transactional outbox), so either all of it happens or none of it does.
+
+They are written by ``flush()`` (which ``commit()`` calls) together with any rows queued with
+``write_at_commit``: on PostgreSQL in one statement, one round trip, when there is at most one row
+per table (the common case: a state change, its event, its audit entry).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, Table, bindparam, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from openrcm_shared.contracts.envelope import EventEnvelope
@@ -19,11 +24,32 @@ from openrcm_shared.db.tables import audit_log, outbox_events
 from openrcm_shared.db.types import utcnow
 from openrcm_shared.observability import current_correlation_id
 
+# Built once: executed with parameter lists they hit SQLAlchemy's compiled-statement cache directly.
+_INSERT_OUTBOX = insert(outbox_events)
+_INSERT_AUDIT = insert(audit_log)
+
+
+@lru_cache(maxsize=64)
+def _one_statement_insert(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
+    """One statement inserting one row per ``(table, columns)`` of ``shape``: a single-row INSERT each,
+    all but the last as data-modifying CTEs (PostgreSQL runs them as one statement and checks
+    constraints at its end). Single-row ones because SQLAlchemy cannot cache a multi-row VALUES.
+    Parameters are named ``r<index>_<column>``; the statement is cached per shape."""
+    inserts = [
+        insert(table).values({column: bindparam(f"r{index}_{column}", type_=table.c[column].type) for column in columns})
+        for index, (table, columns) in enumerate(shape)
+    ]
+    *ctes, statement = inserts
+    for index, cte in enumerate(ctes):
+        statement = statement.add_cte(cte.cte(f"row_{index}"))
+    return statement
+
 
 class UnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], on_commit: Callable[[], None] | None = None):
         self._session_factory = session_factory
         self._on_commit = on_commit
+        self._rows: list[tuple[Table, dict[str, Any]]] = []
         self._outbox: list[dict[str, Any]] = []
         self._audit: list[dict[str, Any]] = []
         self._flushed_events = False
@@ -39,6 +65,13 @@ class UnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+
+    def write_at_commit(self, table: Table, row: dict[str, Any]) -> None:
+        """Queue a row to insert with the events and audit entries, by ``flush()`` or ``commit()``:
+        one round trip instead of one more statement. Only for a row nothing in this transaction reads
+        or references before then (call ``flush()`` first otherwise); rows referencing each other may
+        be queued together. A constraint it breaks (a duplicate key) raises from ``flush``/``commit``."""
+        self._rows.append((table, row))
 
     def emit(self, envelope: EventEnvelope) -> None:
         """Queue an event for the outbox; it is written by ``commit()`` with the state change."""
@@ -78,21 +111,41 @@ class UnitOfWork:
         return self._session_factory()
 
     async def rollback(self) -> None:
-        """Undo the transaction so far, and forget the events and audit entries queued with it, so the
-        use case can start over (e.g. after losing an insert race)."""
+        """Undo the transaction so far, and forget the rows, events and audit entries queued with it, so
+        the use case can start over (e.g. after losing an insert race)."""
         await self.session.rollback()
-        self._outbox, self._audit = [], []
+        self._rows, self._outbox, self._audit = [], [], []
         self._flushed_events = False
 
     async def flush(self) -> None:
-        """Write the events and audit entries queued so far into the transaction now (still uncommitted,
-        rolled back with it), for a use case that emits too many events to hold them all until commit."""
-        if self._outbox:
-            await self.session.execute(insert(outbox_events), self._outbox)
-            self._flushed_events = True
-        if self._audit:
-            await self.session.execute(insert(audit_log), self._audit)
-        self._outbox, self._audit = [], []
+        """Write the queued rows, events and audit entries into the transaction now (still uncommitted,
+        rolled back with it): before a statement that reads or references a queued row, or for a use
+        case that emits too many events to hold them all until commit."""
+        rows = [*self._rows, *((outbox_events, row) for row in self._outbox), *((audit_log, row) for row in self._audit)]
+        if not rows:
+            return
+        if self._in_one_statement(rows):
+            shape = tuple((table, tuple(row)) for table, row in rows)
+            params = {f"r{index}_{column}": value for index, (_, row) in enumerate(rows) for column, value in row.items()}
+            await self.session.execute(_one_statement_insert(shape), params)
+        else:
+            for table, row in self._rows:
+                await self.session.execute(insert(table), row)
+            if self._outbox:
+                await self.session.execute(_INSERT_OUTBOX, self._outbox)
+            if self._audit:
+                await self.session.execute(_INSERT_AUDIT, self._audit)
+        self._flushed_events = self._flushed_events or bool(self._outbox)
+        self._rows, self._outbox, self._audit = [], [], []
+
+    def _in_one_statement(self, rows: list[tuple[Table, dict[str, Any]]]) -> bool:
+        """All in one round trip: on PostgreSQL (data-modifying CTEs), with at most one row per table.
+        PostgreSQL runs the CTEs in no set order, so two rows of one table (two events) could get their
+        ids out of order; those go in one statement per table, in order, as the relay publishes them."""
+        return (
+            len({table for table, _ in rows}) == len(rows)
+            and self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
+        )
 
     async def commit(self) -> None:
         had_events = bool(self._outbox) or self._flushed_events

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coding_svc.adapters.orm import coding_policies, coding_releases, encounter_versions, encounters, physician_queries
@@ -19,6 +19,35 @@ from coding_svc.domain.encounter import (
 )
 from coding_svc.domain.physician_query import PhysicianQuery, QueryStatus
 from coding_svc.domain.policy import CodingPolicy
+from openrcm_shared.db import UnitOfWork
+
+
+# Statements built once: executed with a parameter dict they hit SQLAlchemy's compiled cache directly,
+# where ``.values(**row)`` and literal comparisons would rebuild and re-key them on every call
+# (a measurable part of an intake request).
+_FIND_BY_EXTERNAL_ID = select(encounters).where(
+    encounters.c.tenant_id == bindparam("b_tenant_id"),
+    encounters.c.source_system == bindparam("b_source_system"),
+    encounters.c.external_encounter_id == bindparam("b_external_id"),
+)
+_FIND_BY_EXTERNAL_ID_FOR_UPDATE = _FIND_BY_EXTERNAL_ID.with_for_update()
+_INSERT_ENCOUNTER = insert(encounters)
+_INSERT_RELEASE = insert(coding_releases)
+_GET_POLICY = select(coding_policies).where(coding_policies.c.tenant_id == bindparam("b_tenant_id"))
+# PostgreSQL: the encounter (locked) and the tenant's policy in one round trip; either may be absent,
+# so both hang off a one-row anchor by outer joins (the lock sits inside the lateral subquery).
+_LOCKED_ENCOUNTER = _FIND_BY_EXTERNAL_ID_FOR_UPDATE.lateral("existing")
+_ENCOUNTER_AND_POLICY = (
+    select(
+        *(column.label(f"policy_{column.name}") for column in coding_policies.c),
+        *_LOCKED_ENCOUNTER.c,
+    )
+    .select_from(
+        select(literal(1).label("one")).subquery("anchor")
+        .outerjoin(coding_policies, coding_policies.c.tenant_id == bindparam("b_tenant_id"))
+        .outerjoin(_LOCKED_ENCOUNTER, true())
+    )
+)
 
 
 class EncounterRepository:
@@ -35,20 +64,35 @@ class EncounterRepository:
     async def find_by_external_id(
         self, tenant_id: str, source_system: str, external_id: str, *, for_update: bool = False
     ) -> Encounter | None:
-        query = select(encounters).where(
-            encounters.c.tenant_id == tenant_id,
-            encounters.c.source_system == source_system,
-            encounters.c.external_encounter_id == external_id,
-        )
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).mappings().first()
+        query = _FIND_BY_EXTERNAL_ID_FOR_UPDATE if for_update else _FIND_BY_EXTERNAL_ID
+        params = {"b_tenant_id": tenant_id, "b_source_system": source_system, "b_external_id": external_id}
+        row = (await self._session.execute(query, params)).mappings().first()
         return _to_domain(row) if row else None
 
+    async def find_by_external_id_with_policy(
+        self, tenant_id: str, source_system: str, external_id: str
+    ) -> tuple[Encounter | None, CodingPolicy]:
+        """``find_by_external_id(..., for_update=True)`` and the tenant's policy (``PolicyRepository.get``):
+        in one round trip on PostgreSQL, two statements elsewhere."""
+        params = {"b_tenant_id": tenant_id, "b_source_system": source_system, "b_external_id": external_id}
+        bind = self._session.bind
+        if bind is None or bind.dialect.name != "postgresql":
+            existing = await self.find_by_external_id(tenant_id, source_system, external_id, for_update=True)
+            return existing, await PolicyRepository(self._session).get(tenant_id)
+        row = (await self._session.execute(_ENCOUNTER_AND_POLICY, params)).mappings().one()
+        policy_row = {column.name: row[f"policy_{column.name}"] for column in coding_policies.c}
+        policy = _policy_of(tenant_id, policy_row if policy_row["tenant_id"] is not None else None)
+        return (_to_domain(row) if row["id"] is not None else None), policy
+
     async def add(self, encounter: Encounter, now: datetime) -> None:
-        row = _to_row(encounter)
-        row["received_at"] = row["received_at"] or now
-        await self._session.execute(insert(encounters).values(**row, created_at=now, updated_at=now))
+        await self._session.execute(_INSERT_ENCOUNTER, _new_row(encounter, now))
+
+    @staticmethod
+    def add_at_commit(uow: UnitOfWork, encounter: Encounter, now: datetime) -> None:
+        """``add``, written by the unit of work's commit with its other rows in one round trip
+        (``UnitOfWork.write_at_commit``): for a use case that reads or references it no further before
+        its commit. A concurrent insert of the same encounter raises IntegrityError from the commit."""
+        uow.write_at_commit(encounters, _new_row(encounter, now))
 
     async def add_superseded_version(self, encounter: Encounter, superseded: EncounterVersion, now: datetime) -> None:
         await self._session.execute(
@@ -166,6 +210,11 @@ def findings_from_json(data: Iterable[dict[str, Any]] | None) -> tuple[Finding, 
     )
 
 
+def _new_row(encounter: Encounter, now: datetime) -> dict[str, Any]:
+    row = _to_row(encounter)
+    return {**row, "received_at": row["received_at"] or now, "created_at": now, "updated_at": now}
+
+
 def _to_row(encounter: Encounter) -> dict[str, Any]:
     doc = encounter.document
     assignment = encounter.assignment
@@ -225,24 +274,8 @@ class PolicyRepository:
 
     async def get(self, tenant_id: str) -> CodingPolicy:
         """The tenant's policy, or the defaults when it never set one."""
-        row = (
-            await self._session.execute(select(coding_policies).where(coding_policies.c.tenant_id == tenant_id))
-        ).mappings().first()
-        if row is None:
-            return CodingPolicy(tenant_id=tenant_id)
-        return CodingPolicy(
-            tenant_id=tenant_id,
-            auto_release_clean_provider_codes=row["auto_release_clean_provider_codes"],
-            claim_minutes=row["claim_minutes"],
-            default_filing_days=row["default_filing_days"],
-            filing_days_by_payer={str(k): int(v) for k, v in (row["filing_days_by_payer"] or {}).items()},
-            audit_sample_percent=Decimal(row["audit_sample_percent"]),
-            audit_sample_percent_by_coder={
-                str(k): Decimal(str(v)) for k, v in (row["audit_sample_percent_by_coder"] or {}).items()
-            },
-            updated_at=row["updated_at"],
-            updated_by=row["updated_by"],
-        )
+        row = (await self._session.execute(_GET_POLICY, {"b_tenant_id": tenant_id})).mappings().first()
+        return _policy_of(tenant_id, row)
 
     async def put(self, policy: CodingPolicy) -> None:
         values = {
@@ -261,19 +294,35 @@ class PolicyRepository:
             await self._session.execute(insert(table).values(tenant_id=policy.tenant_id, **values))
 
 
+def _policy_of(tenant_id: str, row: Any) -> CodingPolicy:  # a mapping of coding_policies' columns, or None
+    if row is None:
+        return CodingPolicy(tenant_id=tenant_id)
+    return CodingPolicy(
+        tenant_id=tenant_id,
+        auto_release_clean_provider_codes=row["auto_release_clean_provider_codes"],
+        claim_minutes=row["claim_minutes"],
+        default_filing_days=row["default_filing_days"],
+        filing_days_by_payer={str(k): int(v) for k, v in (row["filing_days_by_payer"] or {}).items()},
+        audit_sample_percent=Decimal(row["audit_sample_percent"]),
+        audit_sample_percent_by_coder={
+            str(k): Decimal(str(v)) for k, v in (row["audit_sample_percent_by_coder"] or {}).items()
+        },
+        updated_at=row["updated_at"],
+        updated_by=row["updated_by"],
+    )
+
+
 class ReleaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, encounter: Encounter, release: Release, *, from_status: EncounterStatus) -> None:
-        await self._session.execute(
-            insert(coding_releases).values(
-                encounter_id=encounter.id, revision=release.revision, tenant_id=encounter.tenant_id,
-                coder=release.coder, claimed_at=release.work_started_at, released_at=release.released_at,
-                codes=release.codes.model_dump(mode="json"), warnings=findings_to_json(release.warnings),
-                auto_released=release.auto_released, from_status=from_status.value,
-            )
-        )
+        await self._session.execute(_INSERT_RELEASE, _release_row(encounter, release, from_status))
+
+    @staticmethod
+    def add_at_commit(uow: UnitOfWork, encounter: Encounter, release: Release, *, from_status: EncounterStatus) -> None:
+        """``add``, written by the unit of work's commit with its other rows in one round trip."""
+        uow.write_at_commit(coding_releases, _release_row(encounter, release, from_status))
 
     async def for_encounter(self, tenant_id: str, encounter_id: uuid.UUID) -> list[dict[str, Any]]:
         rows = await self._session.execute(
@@ -282,6 +331,15 @@ class ReleaseRepository:
             .order_by(coding_releases.c.revision)
         )
         return [dict(row) for row in rows.mappings()]
+
+
+def _release_row(encounter: Encounter, release: Release, from_status: EncounterStatus) -> dict[str, Any]:
+    return {
+        "encounter_id": encounter.id, "revision": release.revision, "tenant_id": encounter.tenant_id,
+        "coder": release.coder, "claimed_at": release.work_started_at, "released_at": release.released_at,
+        "codes": release.codes.model_dump(mode="json"), "warnings": findings_to_json(release.warnings),
+        "auto_released": release.auto_released, "from_status": from_status.value,
+    }
 
 
 class QueryRepository:

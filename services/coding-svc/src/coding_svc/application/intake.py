@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
-from coding_svc.adapters.repository import EncounterRepository, PolicyRepository
+from coding_svc.adapters.repository import EncounterRepository
 from coding_svc.application.releases import record_release
 from coding_svc.domain.edits.engine import EditEngine
 from coding_svc.domain.encounter import Encounter, EncounterAlreadyCoded, EncounterDocument, EncounterStatus, Release
@@ -107,15 +107,18 @@ async def submit_encounter(
 async def _submit_once(uow: UnitOfWork, command: SubmitEncounter, engine: EditEngine) -> IntakeResult:
     repo = EncounterRepository(uow.session)
     doc = command.document
-    # Locked: two amendments of one encounter apply one after the other.
-    existing = await repo.find_by_external_id(command.tenant_id, doc.source_system, doc.external_encounter_id, for_update=True)
+    # Locked: two amendments of one encounter apply one after the other. The tenant's policy comes in
+    # the same round trip (a resend does not need it; reading it anyway is cheaper than another trip).
+    existing, policy = await repo.find_by_external_id_with_policy(
+        command.tenant_id, doc.source_system, doc.external_encounter_id
+    )
     now = utcnow()
     release: Release | None = None
     if existing is None:
         encounter = Encounter.receive(command.tenant_id, doc, now=now, actor=command.actor)
-        policy = await PolicyRepository(uow.session).get(command.tenant_id)
         release = _check_provider_codes(encounter, engine, policy, now)
-        await repo.add(encounter, now)
+        # Written by the commit with the release record, event and audit entry: one round trip.
+        repo.add_at_commit(uow, encounter, now)
         outcome = IntakeOutcome.CREATED
     elif existing.is_same_document(doc):
         encounter, outcome = existing, IntakeOutcome.UNCHANGED
@@ -125,7 +128,6 @@ async def _submit_once(uow: UnitOfWork, command: SubmitEncounter, engine: EditEn
             superseded = encounter.amend(doc, now=now, actor=command.actor)
         except EncounterAlreadyCoded as exc:
             raise EncounterCodedConflict(exc) from None
-        policy = await PolicyRepository(uow.session).get(command.tenant_id)
         release = _check_provider_codes(encounter, engine, policy, now)
         await repo.add_superseded_version(encounter, superseded, now)
         await repo.save(encounter, now)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from coding_svc.application.intake import (
     EncounterCodedConflict, IntakeOutcome, IntakeResult, SubmitEncounter, submit_encounter,
@@ -55,6 +55,16 @@ def _answer(result: IntakeResult) -> StoredResponse:
     )
 
 
+def _encoded_answer(result: IntakeResult) -> Response:
+    """``_answer`` serialized by pydantic in one step (no dict, no second JSON encoding), for a request
+    whose answer is not stored under an Idempotency-Key."""
+    return Response(
+        EncounterOut.of(result.encounter).model_dump_json(), media_type="application/json",
+        status_code=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        headers={"Location": f"/v1/encounters/{result.encounter.id}"},
+    )
+
+
 @intake.post(
     "/encounters",
     response_model=EncounterOut,
@@ -73,13 +83,15 @@ def _answer(result: IntakeResult) -> StoredResponse:
 async def post_encounter(
     body: EncounterIn, ctx: CanSubmit, uow: UnitOfWorkDep, request: Request, engine: EditEngineDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> Response:
     document, problems = document_or_problems(body, date.today())
     if document is None:
         raise invalid(problems)  # before claiming the key: validation failures are never stored
+    command = SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document)
+    if idempotency_key is None:
+        return _encoded_answer(await submit_encounter(uow, command, engine))
 
     async def run(claim: Claim | None) -> StoredResponse:
-        command = SubmitEncounter(tenant_id=ctx.tenant_id, actor=ctx.actor, document=document)
         return _answer(await submit_encounter(uow, command, engine, claim=claim, respond=_answer))
 
     return await answer_idempotently(request, ctx, uow, idempotency_key, run)
