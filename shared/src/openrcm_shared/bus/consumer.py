@@ -5,20 +5,35 @@ For each record: parse the envelope, open a unit of work, skip if the inbox alre
 committed. A handler that keeps failing is retried with backoff a bounded number of times, then
 the record goes to ``<topic>.dlq`` with the error in its headers and the consumer moves on.
 A record that cannot be parsed is poison: it goes to the DLQ at once.
+
+The partitions of one poll are handled at the same time (each in order; not on SQLite, which has one
+writer), and their offsets committed together once all are done.
+
+Under load a poll brings several records per partition: they are handled in order in one
+transaction (at most ``_MAX_EVENTS_PER_TRANSACTION``), each event's handler inside a savepoint of
+its own, with one inbox read and one inbox insert for all of them, so one commit instead of one per
+event. The handler sees an ordinary unit of work: its ``commit()`` keeps its work (written when the
+shared transaction commits), leaving without commit or ``rollback()`` undoes only its own work. An
+event whose handler fails is rolled back to its savepoint; the events before it commit, it is then
+retried alone (that first failure counts as its first attempt) and dead-lettered alone, and the
+events after it go on. If the shared transaction itself fails (a lost race, a dropped connection)
+nothing of it is kept: its first event is handled alone and the rest together again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from openrcm_shared.bus.kafka import KafkaConfig, dlq_topic, ensure_topics, make_producer, stop_quietly
 from openrcm_shared.contracts.envelope import EventContract, EventEnvelope
@@ -35,6 +50,9 @@ EventHandler = Callable[[UnitOfWork, EventEnvelope], Awaitable[None]]
 
 _MAX_ERROR_HEADER = 1000
 _MAX_RECORDS_PER_POLL = 100
+#: Events of one partition handled in one transaction at most: bounds the row locks held at once and,
+#: on SQLite, how long the single writer's lock is held.
+_MAX_EVENTS_PER_TRANSACTION = 50
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,57 @@ class Subscription:
 
 class PoisonMessage(Exception):
     """The record can never be handled (not an envelope, wrong event, invalid payload)."""
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    record: ConsumerRecord
+    envelope: EventEnvelope
+    subscription: Subscription
+
+
+@dataclass(frozen=True)
+class _Poison:
+    record: ConsumerRecord
+    error: PoisonMessage
+
+
+class _EventScope:
+    """The shared transaction's session as one event's unit of work sees it, through a savepoint.
+
+    ``commit`` keeps the event's work (the savepoint is released when the event ends, the work
+    commits with the shared transaction); ``rollback`` undoes only the event's work and opens a
+    new savepoint for what the handler does next; ``close`` leaves the shared session open.
+    Everything else is the shared session's.
+    """
+
+    def __init__(self, session: AsyncSession, savepoint: AsyncSessionTransaction) -> None:
+        self._session = session
+        self._savepoint = savepoint
+        self.committed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    async def commit(self) -> None:
+        await self._session.flush()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        await self.discard()
+        self._savepoint = await self._session.begin_nested()
+        self.committed = False
+
+    async def close(self) -> None:
+        """The shared session outlives the event."""
+
+    async def discard(self) -> None:
+        if self._savepoint.is_active:
+            await self._savepoint.rollback()
+
+    async def end(self) -> None:
+        if self._savepoint.is_active:
+            await (self._savepoint.commit() if self.committed else self._savepoint.rollback())
 
 
 class EventConsumer:
@@ -68,6 +137,9 @@ class EventConsumer:
         self._dlq_producer: AIOKafkaProducer | None = None
         self.handled_total = 0
         self.dead_lettered_total = 0
+        # SQLite has one writer: transactions of several partitions at once would only wait for each other.
+        bind = uow_factory.session_factory.kw.get("bind")
+        self._partitions_in_parallel = bind is None or bind.dialect.name != "sqlite"
 
     @property
     def topics(self) -> list[str]:
@@ -127,58 +199,186 @@ class EventConsumer:
         consumer = self._consumer
         while True:
             batch = await consumer.getmany(timeout_ms=500, max_records=_MAX_RECORDS_PER_POLL)
-            for tp, records in batch.items():
-                last_done: int | None = None
-                for record in records:
-                    if tp not in consumer.assignment():
-                        break  # partition moved to another member mid-batch; it will redeliver
-                    await self.process(record)
-                    last_done = record.offset
-                if last_done is not None:
-                    await self._commit(consumer, tp, last_done + 1)
+            next_offsets: dict[TopicPartition, int] = {}
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
-        if tp not in consumer.assignment():
+            async def handle_partition(tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+                # A partition moved to another member mid-batch: stop there, the new owner redelivers the rest.
+                last_done = await self.process_many(records, still_assigned=lambda: tp in consumer.assignment())
+                if last_done is not None:
+                    next_offsets[tp] = last_done + 1
+
+            if len(batch) > 1 and self._partitions_in_parallel:
+                # Partitions are independent (a key stays in one): while one waits on the database another works.
+                async with asyncio.TaskGroup() as partitions:
+                    for tp, records in batch.items():
+                        partitions.create_task(handle_partition(tp, records))
+            else:
+                for tp, records in batch.items():
+                    await handle_partition(tp, records)
+            if next_offsets:
+                await self._commit(consumer, next_offsets)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]) -> None:
+        assigned = consumer.assignment()
+        offsets = {tp: offset for tp, offset in offsets.items() if tp in assigned}
+        if not offsets:
             return
         try:
-            await consumer.commit({tp: offset})
+            await consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
             # A rebalance mid-batch: the new owner re-reads and the inbox absorbs the repeat.
             log.info("offset commit skipped after rebalance", extra={"group": self.group_id, "error": type(exc).__name__})
 
+    async def process_many(
+        self, records: Sequence[ConsumerRecord], *, still_assigned: Callable[[], bool] = lambda: True,
+    ) -> int | None:
+        """Handle one partition's records in order, consecutive events together in one transaction; each
+        record ends handled, already handled or dead-lettered. Returns the offset of the last record done
+        (None: none), checking ``still_assigned`` before each transaction."""
+        items = [self._parse_or_poison(record) for record in records]
+        last_done: int | None = None
+        index = 0
+        while index < len(items) and still_assigned():
+            item = items[index]
+            if isinstance(item, _Poison):
+                await self._dead_letter(item.record, item.error)
+                index += 1
+            else:
+                run: list[_Parsed] = []
+                for following in items[index:index + _MAX_EVENTS_PER_TRANSACTION]:
+                    if isinstance(following, _Poison):
+                        break
+                    run.append(following)
+                if len(run) == 1:
+                    await self._process_parsed(item)
+                    index += 1
+                else:
+                    done, failure = await self._handle_together(run)
+                    index += done
+                    if done < len(run):  # its handler failed, or the shared transaction did: alone from here
+                        await self._process_parsed(run[done], first_failure=failure)
+                        index += 1
+            last_done = items[index - 1].record.offset
+        return last_done
+
     async def process(self, record: ConsumerRecord) -> None:
         """Handle one record completely: handled, already handled, or dead-lettered."""
+        item = self._parse_or_poison(record)
+        if isinstance(item, _Poison):
+            await self._dead_letter(record, item.error)
+        else:
+            await self._process_parsed(item)
+
+    def _parse_or_poison(self, record: ConsumerRecord) -> _Parsed | _Poison:
         try:
-            envelope, subscription = self._parse(record)
+            return _Parsed(record, *self._parse(record))
         except PoisonMessage as exc:
-            await self._dead_letter(record, exc)
-            return
+            return _Poison(record, exc)
+
+    async def _process_parsed(self, parsed: _Parsed, *, first_failure: Exception | None = None) -> None:
+        """One event in a transaction of its own, retried with backoff, then dead-lettered. ``first_failure``:
+        its handler already failed once (with others in a shared transaction): that was the first attempt."""
+        record, envelope = parsed.record, parsed.envelope
         token = set_correlation_id(envelope.correlation_id)
         try:
-            last_error: Exception | None = None
-            for attempt in range(self._max_retries + 1):
+            last_error = first_failure
+            for attempt in range(0 if first_failure is None else 1, self._max_retries + 1):
+                if attempt > 0:
+                    await asyncio.sleep(self._backoff * (2 ** (attempt - 1)))
                 try:
-                    outcome = await self._handle(envelope, record.topic, subscription)
-                    log.info(
-                        "event handled" if outcome else "event already handled",
-                        extra={"group": self.group_id, "event_type": envelope.event_type, "event_id": str(envelope.event_id),
-                               "tenant_id": envelope.tenant_id, "partition": record.partition, "offset": record.offset},
-                    )
-                    self.handled_total += 1
+                    outcome = await self._handle(envelope, record.topic, parsed.subscription)
+                    self._log_handled(parsed, outcome)
                     return
                 except Exception as exc:  # noqa: BLE001 - every failure is retried, then dead-lettered
                     last_error = exc
-                    log.warning(
-                        "event handler failed",
-                        extra={"group": self.group_id, "event_id": str(envelope.event_id), "attempt": attempt + 1,
-                               "error": type(exc).__name__},
-                    )
-                    if attempt < self._max_retries:
-                        await asyncio.sleep(self._backoff * (2**attempt))
+                    self._log_failed(envelope, attempt, exc)
             assert last_error is not None
             await self._dead_letter(record, last_error)
         finally:
             reset_correlation_id(token)
+
+    def _log_handled(self, parsed: _Parsed, outcome: bool) -> None:
+        envelope, record = parsed.envelope, parsed.record
+        log.info(
+            "event handled" if outcome else "event already handled",
+            extra={"group": self.group_id, "event_type": envelope.event_type, "event_id": str(envelope.event_id),
+                   "tenant_id": envelope.tenant_id, "partition": record.partition, "offset": record.offset},
+        )
+        self.handled_total += 1
+
+    def _log_failed(self, envelope: EventEnvelope, attempt: int, error: Exception) -> None:
+        log.warning(
+            "event handler failed",
+            extra={"group": self.group_id, "event_id": str(envelope.event_id), "attempt": attempt + 1,
+                   "error": type(error).__name__},
+        )
+
+    async def _handle_together(self, run: Sequence[_Parsed]) -> tuple[int, Exception | None]:
+        """Handle consecutive events in one transaction, each in a savepoint, stopping at the first whose
+        handler fails. Returns how many were done (committed, or already in the inbox) and that failure;
+        (0, None) when the shared transaction failed and nothing was kept."""
+        outcomes: list[bool] = []
+        failure: Exception | None = None
+        wrote_events = False
+        try:
+            async with self._uow_factory() as uow:
+                session = uow.session
+                seen = set(await session.scalars(select(inbox_events.c.event_id).where(
+                    inbox_events.c.consumer == self.group_id,
+                    inbox_events.c.event_id.in_([parsed.envelope.event_id for parsed in run]))))
+                handled: list[_Parsed] = []
+                for parsed in run:
+                    if parsed.envelope.event_id in seen:  # handled before, or earlier in this run
+                        outcomes.append(False)
+                        continue
+                    try:
+                        wrote_events |= await self._handle_in_savepoint(session, parsed)
+                    except Exception as exc:  # noqa: BLE001 - retried alone, then dead-lettered
+                        failure = exc
+                        self._log_failed(parsed.envelope, 0, exc)
+                        break
+                    seen.add(parsed.envelope.event_id)
+                    handled.append(parsed)
+                    outcomes.append(True)
+                if handled:
+                    now = utcnow()
+                    await session.execute(insert(inbox_events), [
+                        {"consumer": self.group_id, "event_id": p.envelope.event_id, "tenant_id": p.envelope.tenant_id,
+                         "event_type": p.envelope.event_type, "topic": p.record.topic, "handled_at": now}
+                        for p in handled
+                    ])
+                await uow.commit()
+        except Exception as exc:  # noqa: BLE001 - nothing was kept; the events are handled again
+            log.warning("events could not be handled together; handling them again", extra={
+                "group": self.group_id, "events": len(run), "error": type(exc).__name__})
+            return 0, None
+        if wrote_events:
+            self._uow_factory.notify_committed()  # the outbox rows are committed now: wake the relay
+        for parsed, outcome in zip(run, outcomes):
+            token = set_correlation_id(parsed.envelope.correlation_id)  # the log line carries the event's
+            try:
+                self._log_handled(parsed, outcome)
+            finally:
+                reset_correlation_id(token)
+        return len(outcomes), failure
+
+    async def _handle_in_savepoint(self, session: AsyncSession, parsed: _Parsed) -> bool:
+        """Run one handler inside the shared transaction; True if it wrote events to the outbox.
+        Its work is undone (and the error raised) if it fails, undone if it leaves without commit."""
+        scope = _EventScope(session, await session.begin_nested())
+        emitted: list[bool] = []
+        as_session_factory = cast(async_sessionmaker[AsyncSession], lambda: scope)
+        token = set_correlation_id(parsed.envelope.correlation_id)
+        try:
+            async with UnitOfWork(as_session_factory, on_commit=lambda: emitted.append(True)) as uow:
+                await parsed.subscription.handler(uow, parsed.envelope)
+        except Exception:
+            await scope.discard()  # (cancelled: the shared transaction rolls back as a whole)
+            raise
+        finally:
+            reset_correlation_id(token)
+        await scope.end()
+        return bool(emitted) and scope.committed
 
     def _parse(self, record: ConsumerRecord) -> tuple[EventEnvelope, Subscription]:
         subscription = self._subscriptions.get(record.topic)

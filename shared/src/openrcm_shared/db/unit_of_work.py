@@ -167,9 +167,10 @@ class UnitOfWorkFactory:
     def on_commit(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
-    def _notify(self) -> None:
+    def notify_committed(self) -> None:
+        """Events were committed outside a ``UnitOfWork.commit()`` (the consumer's shared transaction)."""
         for listener in self._listeners:
             listener()
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, on_commit=self._notify)
+        return UnitOfWork(self.session_factory, on_commit=self.notify_committed)

@@ -1,5 +1,9 @@
 """The tenant's reference data in the database: one generic store, four kinds (payers, fee schedule,
 billing profiles, routes). Every query filters on the tenant, so another tenant's rows are never found.
+
+Billing reads the same few reference rows for every claim: ``reference_item`` and ``fee_schedule_for``
+read each row once per session (one transaction; the consumer handles a poll's events in one) and
+remember it in the session; any reference-data write through the store forgets what was remembered.
 """
 
 from __future__ import annotations
@@ -117,6 +121,9 @@ class ReferenceStore(Generic[T]):
     def _key(self, value: Any) -> Any:
         return self._t[self.kind.key_column] == value
 
+    def _forget_remembered(self) -> None:
+        self._session.info.pop(_REMEMBERED, None)
+
     async def get(self, tenant_id: str, key: Any, *, for_update: bool = False) -> T | None:
         query = select(self.kind.table).where(self._t.tenant_id == tenant_id, self._key(key))
         row = (await self._session.execute(query.with_for_update() if for_update else query)).mappings().first()
@@ -135,22 +142,26 @@ class ReferenceStore(Generic[T]):
         return [self.kind.from_row(row) for row in (await self._session.execute(query)).mappings()]
 
     async def add(self, tenant_id: str, item: T, now: datetime) -> None:
+        self._forget_remembered()
         await self._session.execute(insert(self.kind.table).values(
             tenant_id=tenant_id, **self.kind.to_row(item), created_at=now, updated_at=now))
 
     async def replace(self, tenant_id: str, item: T, now: datetime) -> bool:
+        self._forget_remembered()
         result = await self._session.execute(
             update(self.kind.table).where(self._t.tenant_id == tenant_id, self._key(self.kind.key_of(item)))
             .values(**self.kind.to_row(item), updated_at=now))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def remove(self, tenant_id: str, key: Any) -> bool:
+        self._forget_remembered()
         result = await self._session.execute(
             delete(self.kind.table).where(self._t.tenant_id == tenant_id, self._key(key)))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def upsert(self, tenant_id: str, items: Iterable[T], now: datetime) -> tuple[int, int]:
         """Insert new items and replace existing ones (by key); (created, replaced)."""
+        self._forget_remembered()
         items = list(items)
         keys = [self.kind.key_of(item) for item in items]
         existing = set(await self._session.scalars(
@@ -168,8 +179,39 @@ class ReferenceStore(Generic[T]):
         return len(created), len(items) - len(created)
 
 
+#: Key in ``session.info`` of the reference rows the session has read: (kind, tenant, key) -> item or None,
+#: and ("fees", tenant, procedure code) -> that code's fee schedule entries.
+_REMEMBERED = "claims_svc.reference_read"
+
+
+def _remembered(session: AsyncSession) -> dict[tuple[str, str, Any], Any]:
+    remembered: dict[tuple[str, str, Any], Any] | None = session.info.get(_REMEMBERED)
+    if remembered is None:
+        remembered = session.info[_REMEMBERED] = {}
+    return remembered
+
+
+async def reference_item(session: AsyncSession, kind: ReferenceKind[T], tenant_id: str, key: Any) -> T | None:
+    """The tenant's item of ``kind`` with ``key`` (None: none), read once per session."""
+    remembered = _remembered(session)
+    entry = (kind.name, tenant_id, key)
+    if entry not in remembered:
+        remembered[entry] = await ReferenceStore(session, kind).get(tenant_id, key)
+    item: T | None = remembered[entry]
+    return item
+
+
 async def fee_schedule_for(session: AsyncSession, tenant_id: str, procedure_codes: Sequence[str]) -> FeeSchedule:
-    return FeeSchedule(await ReferenceStore(session, FEE_SCHEDULE).find(tenant_id, procedure_code=list(procedure_codes)))
+    """The tenant's fee schedule entries for these codes; each code's read once per session."""
+    remembered = _remembered(session)
+    missing = sorted({code for code in procedure_codes if ("fees", tenant_id, code) not in remembered})
+    if missing:
+        found: dict[str, list[FeeScheduleEntry]] = {code: [] for code in missing}
+        for entry in await ReferenceStore(session, FEE_SCHEDULE).find(tenant_id, procedure_code=missing):
+            found[entry.procedure_code].append(entry)
+        remembered.update({("fees", tenant_id, code): entries for code, entries in found.items()})
+    return FeeSchedule([entry for code in dict.fromkeys(procedure_codes)
+                        for entry in remembered[("fees", tenant_id, code)]])
 
 
 async def fee_entries_by_identity(session: AsyncSession, tenant_id: str,

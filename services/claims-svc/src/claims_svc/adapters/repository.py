@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
+from sqlalchemy import RowMapping, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -21,6 +21,22 @@ from claims_svc.domain.claim import Claim, ClaimLine, ClaimStatus, PriorAdjudica
 from claims_svc.domain.denial import BillingDenial, DenialStatus
 from claims_svc.domain.scrubber import DuplicateCandidate, ScrubFinding
 from openrcm_shared.contracts import Coverage, Patient, PayerRef, Provider
+
+# Built once: executed with parameters, they hit SQLAlchemy's compiled-statement cache directly.
+_INSERT_CLAIM = insert(claims)
+_INSERT_HISTORY = insert(claim_status_history)
+_FOR_ENCOUNTER = (select(claims).where(claims.c.tenant_id == bindparam("tenant_id"),
+                                       claims.c.encounter_id == bindparam("encounter_id"))
+                  .order_by(claims.c.encounter_revision, claims.c.created_at, claims.c.id))
+_FOR_ENCOUNTER_LOCKED = _FOR_ENCOUNTER.with_for_update()
+#: Open claims of other encounters for the same patient, billing provider, date of service and payer.
+_DUPLICATE_CANDIDATES = select(claims.c.id, claims.c.patient_control_number, claims.c.lines).where(
+    claims.c.tenant_id == bindparam("tenant_id"), claims.c.patient_id == bindparam("patient_id"),
+    claims.c.billing_provider_npi == bindparam("npi"), claims.c.service_date_from == bindparam("service_date_from"),
+    claims.c.payer_id == bindparam("payer_id"), claims.c.encounter_id != bindparam("encounter_id"),
+    claims.c.frequency_code != "8", claims.c.status != ClaimStatus.CLOSED.value,
+)
+_UPDATE_CLAIM = update(claims).where(claims.c.tenant_id == bindparam("key_tenant_id"), claims.c.id == bindparam("key_id"))
 
 
 class ClaimRepository:
@@ -33,14 +49,26 @@ class ClaimRepository:
 
     async def for_encounter(self, tenant_id: str, encounter_id: uuid.UUID, *, for_update: bool = False) -> list[Claim]:
         """Every claim of an encounter, oldest revision first."""
-        query = (select(claims).where(claims.c.tenant_id == tenant_id, claims.c.encounter_id == encounter_id)
-                 .order_by(claims.c.encounter_revision, claims.c.created_at, claims.c.id))
+        return await self._many(_FOR_ENCOUNTER_LOCKED if for_update else _FOR_ENCOUNTER,
+                                {"tenant_id": tenant_id, "encounter_id": encounter_id})
+
+    async def for_coverage(self, tenant_id: str, encounter_id: uuid.UUID, revision: int, coverage_sequence: str, *,
+                           for_update: bool = False) -> list[Claim]:
+        """The claims of one coverage of one encounter revision."""
+        query = (select(claims).where(claims.c.tenant_id == tenant_id, claims.c.encounter_id == encounter_id,
+                                      claims.c.encounter_revision == revision,
+                                      claims.c.coverage_sequence == coverage_sequence)
+                 .order_by(claims.c.created_at, claims.c.id))
         return await self._many(query.with_for_update() if for_update else query)
 
-    async def by_patient_control_number(self, tenant_id: str, pcn: str, *, for_update: bool = False) -> list[Claim]:
-        """The claims of one chain (all revisions share the PCN), newest revision first."""
+    async def by_patient_control_number(self, tenant_id: str, pcn: str, *, for_update: bool = False,
+                                        status: ClaimStatus | None = None) -> list[Claim]:
+        """The claims of one chain (all revisions share the PCN), newest revision first; only those in
+        ``status`` if given."""
         query = (select(claims).where(claims.c.tenant_id == tenant_id, claims.c.patient_control_number == pcn)
                  .order_by(claims.c.encounter_revision.desc(), claims.c.created_at.desc()))
+        if status is not None:
+            query = query.where(claims.c.status == status.value)
         return await self._many(query.with_for_update() if for_update else query)
 
     async def get_many(self, tenant_id: str, claim_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[Claim]:
@@ -63,17 +91,15 @@ class ClaimRepository:
 
     async def duplicate_candidates(self, claim: Claim) -> list[DuplicateCandidate]:
         """Open claims of other encounters for the same patient, billing provider, date of service and payer."""
-        query = select(claims.c.id, claims.c.patient_control_number, claims.c.lines).where(
-            claims.c.tenant_id == claim.tenant_id, claims.c.patient_id == claim.patient.patient_id,
-            claims.c.billing_provider_npi == claim.billing_provider_npi,
-            claims.c.service_date_from == claim.service_date_from, claims.c.payer_id == claim.payer.payer_id,
-            claims.c.encounter_id != claim.encounter_id, claims.c.frequency_code != "8",
-            claims.c.status != ClaimStatus.CLOSED.value,
-        )
+        found = await self._session.execute(_DUPLICATE_CANDIDATES, {
+            "tenant_id": claim.tenant_id, "patient_id": claim.patient.patient_id, "npi": claim.billing_provider_npi,
+            "service_date_from": claim.service_date_from, "payer_id": claim.payer.payer_id,
+            "encounter_id": claim.encounter_id,
+        })
         return [
             DuplicateCandidate(str(row.id), row.patient_control_number,
                                frozenset((doc["procedure_code"], tuple(doc["modifiers"])) for doc in row.lines))
-            for row in await self._session.execute(query)
+            for row in found
         ]
 
     async def list(
@@ -116,30 +142,34 @@ class ClaimRepository:
         )
         return await self._many(query)
 
-    async def _many(self, query: Select[Any]) -> list[Claim]:
-        return await self._with_history(list((await self._session.execute(query)).mappings()))
+    async def _many(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> list[Claim]:
+        return await self._with_history(list((await self._session.execute(query, params)).mappings()))
 
     async def add(self, claim: Claim, now: datetime) -> None:
-        await self._session.execute(insert(claims).values(**_claim_row(claim), created_at=now, updated_at=now))
+        await self._session.execute(_INSERT_CLAIM, {**_claim_row(claim), "created_at": now, "updated_at": now})
         await self._store_new_history(claim)
 
     async def save(self, claim: Claim, now: datetime) -> None:
-        await self._session.execute(
-            update(claims)
-            .where(claims.c.tenant_id == claim.tenant_id, claims.c.id == claim.id)
-            .values(**_claim_row(claim), updated_at=now)
-        )
-        await self._store_new_history(claim)
+        await self.save_many([claim], now)
+
+    async def save_many(self, changed: Sequence[Claim], now: datetime) -> None:
+        """Store changed claims and their new history: one UPDATE and one INSERT for all of them."""
+        if not changed:
+            return
+        await self._session.execute(_UPDATE_CLAIM, [
+            {**_claim_row(claim, keys=False), "key_tenant_id": claim.tenant_id, "key_id": claim.id, "updated_at": now}
+            for claim in changed
+        ])
+        history = [row for claim in changed for row in _history_rows(claim)]
+        if history:
+            await self._session.execute(_INSERT_HISTORY, history)
+        for claim in changed:
+            claim.persisted_history = len(claim.history)
 
     async def _store_new_history(self, claim: Claim) -> None:
-        new = claim.history[claim.persisted_history:]
-        if new:
-            await self._session.execute(insert(claim_status_history), [
-                {"tenant_id": claim.tenant_id, "claim_id": claim.id,
-                 "from_status": change.from_status.value if change.from_status else None,
-                 "to_status": change.to_status.value, "at": change.at, "actor": change.actor, "reason": change.reason}
-                for change in new
-            ])
+        rows = _history_rows(claim)
+        if rows:
+            await self._session.execute(_INSERT_HISTORY, rows)
         claim.persisted_history = len(claim.history)
 
     async def _one(self, query: Select[Any]) -> Claim | None:
@@ -203,9 +233,20 @@ class DenialQueue:
         return [_denial(row) for row in (await self._session.execute(query)).mappings()]
 
 
-def _claim_row(claim: Claim) -> dict[str, Any]:
+def _history_rows(claim: Claim) -> list[dict[str, Any]]:
+    """The claim's status changes not stored yet."""
+    return [
+        {"tenant_id": claim.tenant_id, "claim_id": claim.id,
+         "from_status": change.from_status.value if change.from_status else None,
+         "to_status": change.to_status.value, "at": change.at, "actor": change.actor, "reason": change.reason}
+        for change in claim.history[claim.persisted_history:]
+    ]
+
+
+def _claim_row(claim: Claim, *, keys: bool = True) -> dict[str, Any]:
+    """The claim's columns (``keys`` False: without its key, for an update)."""
     return {
-        "id": claim.id, "tenant_id": claim.tenant_id, "encounter_id": claim.encounter_id,
+        **({"id": claim.id, "tenant_id": claim.tenant_id} if keys else {}), "encounter_id": claim.encounter_id,
         "encounter_revision": claim.encounter_revision, "coverage_sequence": claim.coverage_sequence,
         "patient_control_number": claim.patient_control_number, "frequency_code": claim.frequency_code,
         "original_payer_claim_number": claim.original_payer_claim_number, "payer_id": claim.payer.payer_id,

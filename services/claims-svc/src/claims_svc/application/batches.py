@@ -100,10 +100,9 @@ async def _build_one(uow: UnitOfWork, tenant_id: str, route: SubmissionRoute, en
     items = [BatchItem(claim.id, claim.patient_control_number, transactions[index // MAX_CLAIMS_PER_TRANSACTION])
              for index, claim in enumerate(claims)]
     await BatchRepository(uow.session).add(batch, text, items)
-    repo = ClaimRepository(uow.session)
     for claim in claims:
         claim.batch_id = batch_id
-        await repo.save(claim, now)
+    await ClaimRepository(uow.session).save_many(claims, now)
     return batch
 
 
@@ -137,12 +136,12 @@ async def send_batch(uow_factory: UnitOfWorkFactory, clearinghouses: Mapping[str
         repo = ClaimRepository(uow.session)
         claims = await repo.get_many(tenant_id, [item.claim_id for item in await store.items(tenant_id, batch_id)],
                                      for_update=True)
-        for claim in claims:
-            if claim.status == ClaimStatus.READY and claim.batch_id == batch_id:
-                claim.mark_submitted(batch_id, at=now, actor=actor)
-                await repo.save(claim, now)
-                uow.emit(EventEnvelope.wrap(claim.submission(now), tenant_id=tenant_id, producer=SERVICE_NAME,
-                                            correlation_id=claim.correlation_id, causation_id=f"batch:{batch_id}"))
+        submitted = [claim for claim in claims if claim.status == ClaimStatus.READY and claim.batch_id == batch_id]
+        for claim in submitted:
+            claim.mark_submitted(batch_id, at=now, actor=actor)
+            uow.emit(EventEnvelope.wrap(claim.submission(now), tenant_id=tenant_id, producer=SERVICE_NAME,
+                                        correlation_id=claim.correlation_id, causation_id=f"batch:{batch_id}"))
+        await repo.save_many(submitted, now)
         batch.status, batch.sent_at, batch.attempts = SENT, now, batch.attempts + 1
         batch.submission_reference, batch.last_error = receipt.reference[:200], None
         await store.update(batch)

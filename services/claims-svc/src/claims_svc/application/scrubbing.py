@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from claims_svc.adapters.reference_repository import BILLING_PROFILES, PAYERS, ROUTES, ReferenceStore
+from claims_svc.adapters.reference_repository import BILLING_PROFILES, PAYERS, ROUTES, reference_item
 from claims_svc.adapters.repository import ClaimRepository
 from claims_svc.application.claim_837p import mapping_findings
 from claims_svc.domain.claim import Claim, ClaimStatus
@@ -23,10 +23,10 @@ WAITING_FOR_PRIMARY = "waits for the earlier payer's remittance before it can be
 
 
 async def scrub_context(session: AsyncSession, claim: Claim, *, now: datetime) -> ScrubContext:
-    payer = await ReferenceStore(session, PAYERS).get(claim.tenant_id, claim.payer.payer_id)
+    payer = await reference_item(session, PAYERS, claim.tenant_id, claim.payer.payer_id)
     route_known = bool(payer and payer.route_id
-                       and await ReferenceStore(session, ROUTES).get(claim.tenant_id, payer.route_id) is not None)
-    profile = await ReferenceStore(session, BILLING_PROFILES).get(claim.tenant_id, claim.billing_provider_npi)
+                       and await reference_item(session, ROUTES, claim.tenant_id, payer.route_id) is not None)
+    profile = await reference_item(session, BILLING_PROFILES, claim.tenant_id, claim.billing_provider_npi)
     duplicates = [] if claim.is_void else await ClaimRepository(session).duplicate_candidates(claim)
     return ScrubContext(today=now.date(), payer=payer, billing_profile=profile, route_known=route_known,
                         duplicates=duplicates)
@@ -55,7 +55,9 @@ async def release_held(session: AsyncSession, claim: Claim, *, now: datetime, ac
         return []
     repo = ClaimRepository(session)
     released = []
-    for other in await repo.by_patient_control_number(claim.tenant_id, claim.patient_control_number, for_update=True):
+    # Held claims are SCRUB_FAILED: only those are read (and locked), not the whole chain with its history.
+    for other in await repo.by_patient_control_number(claim.tenant_id, claim.patient_control_number, for_update=True,
+                                                      status=ClaimStatus.SCRUB_FAILED):
         if other.id != claim.id and other.held_for_payer_claim_number:
             other.learn_payer_claim_number(number)
             await scrub_claim(session, other, now=now, actor=actor)
@@ -71,7 +73,7 @@ async def send_held_as_original(session: AsyncSession, rejected: Claim, *, now: 
     repo = ClaimRepository(session)
     changed = []
     for other in await repo.by_patient_control_number(rejected.tenant_id, rejected.patient_control_number,
-                                                      for_update=True):
+                                                      for_update=True, status=ClaimStatus.SCRUB_FAILED):
         if other.encounter_revision > rejected.encounter_revision and other.held_for_payer_claim_number \
                 and other.frequency_code == "7":
             other.become_original(at=now, actor=actor,
@@ -94,12 +96,15 @@ async def bill_next_payer(session: AsyncSession, earlier: Claim, remit: RemitRec
     if next_sequence is None or remit.outcome == "reversed":
         return []
     repo = ClaimRepository(session)
-    payer = await ReferenceStore(session, PAYERS).get(earlier.tenant_id, earlier.payer.payer_id)
+    waiting = await repo.for_coverage(earlier.tenant_id, earlier.encounter_id, earlier.encounter_revision,
+                                      next_sequence, for_update=True)
+    if not waiting:
+        return []
+    payer = await reference_item(session, PAYERS, earlier.tenant_id, earlier.payer.payer_id)
     indicator = payer.claim_filing_indicator if payer is not None else "ZZ"  # ZZ: mutually defined
     billed = []
-    for claim in await repo.for_encounter(earlier.tenant_id, earlier.encounter_id, for_update=True):
-        if (claim.coverage_sequence == next_sequence and claim.encounter_revision == earlier.encounter_revision
-                and claim.take_prior_adjudication(earlier, remit, claim_filing_indicator=indicator, at=now, actor=actor)):
+    for claim in waiting:
+        if claim.take_prior_adjudication(earlier, remit, claim_filing_indicator=indicator, at=now, actor=actor):
             await scrub_claim(session, claim, now=now, actor=actor)
             await repo.save(claim, now)
             billed.append(claim)
