@@ -115,6 +115,24 @@ async def test_a_reversal_cancels_the_patient_share_exactly(client, staff, deliv
     assert Decimal(account["insurance_pending"]) == Decimal("165.00")
 
 
+async def test_a_reversal_handled_after_the_replacement_paid_leaves_the_visit_adjudicated(
+    client, staff, deliver, patient_id, events,
+):
+    """The payer pays a replacement claim and reverses the original in one 835: two claims, two keys, so
+    patient billing may see the replacement's payment before the original's reversal."""
+    encounter = events.encounter_coded(patient_id)
+    original = events.remit_received(encounter, deductible="20.00", copay="15.00")
+    replacement = events.remit_received(encounter, copay="15.00", coinsurance="9.00")
+    reversal = events.remit_received(encounter, deductible="20.00", copay="15.00", outcome="reversed",
+                                     reverses=original)
+    for envelope in (encounter, original, replacement, reversal):
+        await deliver(envelope)
+    account = await account_of(client, staff, patient_id)
+    assert Decimal(account["balance"]) == Decimal("24.00")  # the replacement's share only
+    assert account["visits"][0]["status"] == "adjudicated"
+    assert Decimal(account["insurance_pending"]) == Decimal("0")
+
+
 async def test_accounts_are_tenant_scoped_and_role_checked(client, staff, deliver, count, patient_id, events):
     other_tenant = f"tenant-{uuid.uuid4().hex[:10]}"
     await deliver(events.encounter_coded(patient_id, insured=False))

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from patient_billing_svc.domain.visit import Visit, VisitStatus, insurance_pending
+from patient_billing_svc.domain.visit import PayerAnswer, Visit, VisitStatus, insurance_pending
 
 DOS = date(2026, 5, 4)
 
@@ -44,6 +44,34 @@ def test_a_reversed_answer_puts_the_claim_back_with_insurance():
     visit.record_adjudication("primary", DOS)
     visit.reopen_claim()
     assert visit.status is VisitStatus.CLAIM_PENDING and visit.adjudicated_on is None
+
+
+def _answer(visit: Visit, outcome: str = "paid", remit_claim_id: uuid.UUID | None = None) -> PayerAnswer:
+    return PayerAnswer(remit_claim_id=remit_claim_id or uuid.uuid4(), visit_id=visit.id, payer_id="P1",
+                       payer_name="Payer", coverage_sequence="primary", outcome=outcome,
+                       total_charge=Decimal("165.00"), total_paid=Decimal("100.00"), patient_share=Decimal("20.00"),
+                       adjudicated_on=DOS)
+
+
+def test_taking_back_the_only_answer_reopens_the_claim():
+    visit = _visit()
+    visit.record_adjudication("primary", DOS)
+    original = _answer(visit)
+    visit.take_back_answer(original.remit_claim_id, "primary", [original])
+    assert visit.status is VisitStatus.CLAIM_PENDING
+
+
+def test_taking_back_an_answer_already_replaced_keeps_the_visit_adjudicated():
+    visit = _visit()
+    visit.record_adjudication("primary", DOS)
+    original, replacement = _answer(visit), _answer(visit)
+    visit.take_back_answer(original.remit_claim_id, "primary", [original, replacement])
+    assert visit.status is VisitStatus.ADJUDICATED
+    # an answer of another visit, or a reversal, does not count as a new answer
+    other = _visit()
+    visit.take_back_answer(original.remit_claim_id, "primary",
+                           [original, _answer(other), _answer(visit, outcome="reversed")])
+    assert visit.status is VisitStatus.CLAIM_PENDING
 
 
 def test_only_a_newer_revision_changes_the_visit():

@@ -52,7 +52,8 @@ async def when_remit_received_post_patient_share(uow: UnitOfWork, envelope: Even
         )
         if reversed_share is not None:
             ledger.reverse(reversed_share, on=posted_on, source_event_id=envelope.event_id, remit=this_remit)
-        visit.reopen_claim()
+        answers = await PayerAnswerRepository(uow.session).list_for_account(tenant_id, account.id)
+        visit.take_back_answer(remit.reverses_remit_claim_id, remit.coverage_sequence, answers)
     elif visit.record_adjudication(remit.coverage_sequence, remit.adjudicated_on or posted_on):
         ledger.post_patient_share(
             visit_id=visit.id, encounter_id=visit.encounter_id, share=_patient_share(remit), remit=this_remit,

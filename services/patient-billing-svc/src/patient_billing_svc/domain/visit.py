@@ -117,6 +117,19 @@ class Visit:
         self.status = VisitStatus.SELF_PAY if self.self_pay else VisitStatus.CLAIM_PENDING
         self.adjudicated_on = None
 
+    def take_back_answer(self, reversed_remit_claim_id: uuid.UUID | None, coverage_sequence: str,
+                         answers: Iterable[PayerAnswer]) -> None:
+        """The payer reversed one of its answers. The claim goes back to insurance unless another answer of
+        the same payer on this visit has already arrived: a replacement claim's payment and the reversal
+        of the original come in one 835 but as events of two claims, which may be handled in either order."""
+        superseded = any(
+            answer.visit_id == self.id and answer.coverage_sequence == coverage_sequence
+            and answer.outcome != "reversed" and answer.remit_claim_id != reversed_remit_claim_id
+            for answer in answers
+        )
+        if not superseded:
+            self.reopen_claim()
+
 
 def insurance_pending(visits: Iterable[Visit]) -> Decimal:
     return money(sum((v.insurance_pending for v in visits), ZERO))
