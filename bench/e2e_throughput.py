@@ -55,7 +55,7 @@ import httpx
 
 from openrcm_devtools import demo_day, samples
 from openrcm_devtools.consumer_lag import LagReader
-from openrcm_devtools.databases import create_database, drop_database
+from openrcm_devtools.databases import asyncpg_dsn, create_database, drop_database
 from openrcm_devtools.processes import SERVICES, LocalBroker, SandboxProcess
 from openrcm_devtools.stack import LocalStack
 from openrcm_devtools.pytest_plugin import TEST_JWT_SECRET, token_for
@@ -183,9 +183,6 @@ async def offer(client: httpx.AsyncClient, source: EncounterSource, args: argpar
 
 
 # ---------------------------------------------------------------- measurement
-def _pg(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
 
 class Counters:
     """What each service's own database holds (the bench may look into all of them; the services never do)."""
@@ -196,7 +193,7 @@ class Counters:
 
     async def open(self) -> None:
         for name, url in self.urls.items():
-            self.db[name] = await asyncpg.connect(_pg(url))
+            self.db[name] = await asyncpg.connect(asyncpg_dsn(url))
 
     async def close(self) -> None:
         for connection in self.db.values():

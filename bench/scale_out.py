@@ -45,7 +45,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from openrcm_devtools import samples
 from openrcm_devtools.consumer_lag import LagReader
-from openrcm_devtools.databases import create_database, drop_database
+from openrcm_devtools.databases import asyncpg_dsn, create_database, drop_database
 from openrcm_devtools.processes import LocalBroker, ServiceProcess
 from openrcm_devtools.pytest_plugin import TEST_JWT_SECRET, token_for
 from openrcm_shared.contracts import (
@@ -84,10 +84,6 @@ def coded_encounter(n: int, *, service_date: date) -> EventEnvelope:
         coded_at=datetime.now(timezone.utc),
     )
     return EventEnvelope.wrap(event, tenant_id=TENANT, producer="coding-svc", correlation_id=f"scale-{n}")
-
-
-def _pg(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def _epoch(value: datetime) -> float:
@@ -178,7 +174,7 @@ async def measure(args: argparse.Namespace, run: Run, bootstrap: str, database_u
     warm_up = [coded_encounter(n, service_date=today - timedelta(days=3))
                for n in range(WARM_UP_PER_PARTITION * run.partitions)]
     timed = [coded_encounter(100_000 + n, service_date=today - timedelta(days=3)) for n in range(run.encounters)]
-    connection = await asyncpg.connect(_pg(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     async with LagReader(bootstrap) as reader:
         try:
             await _wait_for_group(reader, run.replicas, timeout=60)

@@ -6,10 +6,12 @@ import asyncio
 
 import asyncpg
 
+from openrcm_devtools.databases import asyncpg_dsn
+
 
 def scalar(database_url: str, sql: str, *args: object) -> object:
     async def run() -> object:
-        connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        connection = await asyncpg.connect(asyncpg_dsn(database_url))
         try:
             return await connection.fetchval(sql, *args)
         finally:

@@ -27,6 +27,11 @@ async def _execute(sql: str) -> None:
         await connection.close()
 
 
+def asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy ``postgresql+asyncpg://`` URL as the DSN asyncpg itself takes."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
 def create_database(prefix: str = "openrcm_test") -> str:
     """Create an empty database and return its SQLAlchemy async URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 
 from claims_svc.domain.claim import Claim, bill_revision
-from claims_svc.domain.reference import FeeSchedule, FeeScheduleEntry, npi_is_valid, overlapping_entries
+from claims_svc.domain.reference import FeeSchedule, FeeScheduleEntry, overlapping_entries
+from openrcm_shared.identifiers import npi_is_valid
 from claims_svc.domain.scrubber import ALL_RULES, DuplicateCandidate, ScrubContext, scrub
 from openrcm_shared.contracts import PartyName, Provider, Subscriber
 

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from openrcm_sandbox.domain.money import cents
-from openrcm_sandbox.domain.npi import is_valid_npi
+from openrcm_shared.identifiers import npi_is_valid
 
 PAYMENT_METHODS = ("ACH", "CHK")
 #: CLP06 of the 835 (X221A1). Narrower than the 837's SBR09: commercial insurance is 12-17, not CI.
@@ -398,7 +398,7 @@ class _Parser:
             self.error(path, "must be a mapping with npi, reason, reference and amount")
             return None
         npi = self.text(node, "npi", path)
-        if npi and not is_valid_npi(npi):
+        if npi and not npi_is_valid(npi):
             self.error(f"{path}.npi", f"'{npi}' is not a valid NPI (10 digits with a check digit)")
         reason = self.text(node, "reason", path).upper()
         reference = self.text(node, "reference", path)

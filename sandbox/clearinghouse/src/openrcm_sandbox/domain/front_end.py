@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from openrcm_sandbox.domain.claims import SubmittedClaim
 from openrcm_sandbox.domain.contracts import SandboxConfig
-from openrcm_sandbox.domain.npi import is_valid_npi
+from openrcm_shared.identifiers import npi_is_valid
 
 # STC01 categories (507) and status codes (508) and entities (98) the sandbox uses.
 ACKNOWLEDGED_REJECTED = "A7"  # returned as unprocessable: errors in the claim
@@ -49,10 +49,10 @@ def front_end_edits(claim: SubmittedClaim, config: SandboxConfig) -> list[Reject
     elif claim.member_id not in contract.members:
         rejections.append(Rejection(ACKNOWLEDGED_REJECTED, SUBSCRIBER_AND_ID_NOT_FOUND, INSURED,
                                     f"the subscriber's member id is not on file with payer '{claim.payer_id}'"))
-    if not is_valid_npi(claim.billing_provider_npi):
+    if not npi_is_valid(claim.billing_provider_npi):
         rejections.append(Rejection(ACKNOWLEDGED_REJECTED, ENTITY_ID_INVALID, BILLING_PROVIDER,
                                     f"billing provider NPI '{claim.billing_provider_npi}' fails the NPI check digit"))
-    if claim.rendering_provider_npi and not is_valid_npi(claim.rendering_provider_npi):
+    if claim.rendering_provider_npi and not npi_is_valid(claim.rendering_provider_npi):
         rejections.append(Rejection(
             ACKNOWLEDGED_REJECTED, ENTITY_ID_INVALID, RENDERING_PROVIDER,
             f"rendering provider NPI '{claim.rendering_provider_npi}' fails the NPI check digit"))

@@ -31,21 +31,6 @@ CLAIM_FILING_INDICATORS = {
 MEDICARE = frozenset({"MA", "MB"})
 
 
-def npi_is_valid(npi: str) -> bool:
-    """Ten digits whose last is the Luhn check digit of the other nine prefixed with 80840 (CMS)."""
-    if len(npi) != 10 or not npi.isdigit():
-        return False
-    total = 24  # the digits of the 80840 prefix, already doubled where Luhn doubles them
-    for position, char in enumerate(reversed(npi[:9])):
-        digit = int(char)
-        if position % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return (10 - total % 10) % 10 == int(npi[9])
-
-
 @dataclass(frozen=True)
 class Payer:
     """One payer the tenant bills, as its clearinghouse route knows it."""

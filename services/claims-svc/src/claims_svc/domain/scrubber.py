@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from claims_svc.domain.reference import BillingProfile, Payer, npi_is_valid
-from openrcm_shared.identifiers import procedure_code_system
+from claims_svc.domain.reference import BillingProfile, Payer
+from openrcm_shared.identifiers import npi_is_valid, procedure_code_system
 
 if TYPE_CHECKING:
     from claims_svc.domain.claim import Claim

@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from claims_svc.domain.reference import (
-    CLAIM_FILING_INDICATORS, BillingProfile, FeeScheduleEntry, Payer, SubmissionRoute, npi_is_valid,
+    CLAIM_FILING_INDICATORS, BillingProfile, FeeScheduleEntry, Payer, SubmissionRoute,
 )
 from claims_svc.domain.x12.model_837p import Address, Receiver, Submitter
-from openrcm_shared.identifiers import modifier_format_is_valid, procedure_code_system
+from openrcm_shared.identifiers import modifier_format_is_valid, npi_is_valid, procedure_code_system
 from openrcm_shared.x12 import InterchangeHeader
 
 #: Text without X12 separators or line breaks.
