@@ -54,11 +54,13 @@ import asyncpg
 import httpx
 
 from openrcm_devtools import demo_day, samples
+from openrcm_devtools import cpu
 from openrcm_devtools.consumer_lag import LagReader
-from openrcm_devtools.databases import asyncpg_dsn, create_database, drop_database
+from openrcm_devtools.databases import asyncpg_dsn, create_database, drop_database, vacuum_every
 from openrcm_devtools.processes import SERVICES, LocalBroker, SandboxProcess
 from openrcm_devtools.stack import LocalStack
 from openrcm_devtools.pytest_plugin import TEST_JWT_SECRET, token_for
+from openrcm_devtools.raw_http import RawJsonPoster
 from openrcm_shared.contracts import ClaimSubmitted, RemitReceived
 
 TENANT = "bench"
@@ -131,6 +133,7 @@ class Offered:
     started: float = 0.0
     ended: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    error_kinds: dict[str, int] = field(default_factory=dict)  # HTTP status or transport error -> count
 
 
 class EncounterSource:
@@ -147,20 +150,19 @@ class EncounterSource:
                                  payer_id=PAYER_ID, payer_name=PAYER_NAME, days_ago=2 + (n // self.members) % 300)
 
 
-async def _post(client: httpx.AsyncClient, source: EncounterSource, offered: Offered) -> None:
+async def _post(client: RawJsonPoster, source: EncounterSource, offered: Offered) -> None:
     started = time.perf_counter()
-    try:
-        ok = (await client.post("/v1/encounters", json=source.next_body())).status_code == 201
-    except httpx.TransportError:
-        ok = False
+    answer = await client.post(source.next_body())
     offered.latencies.append(time.perf_counter() - started)
-    if ok:
+    if answer == 201:
         offered.accepted += 1
     else:
         offered.errors += 1
+        kind = f"HTTP {answer}" if isinstance(answer, int) else answer
+        offered.error_kinds[kind] = offered.error_kinds.get(kind, 0) + 1
 
 
-async def offer(client: httpx.AsyncClient, source: EncounterSource, args: argparse.Namespace) -> Offered:
+async def offer(client: RawJsonPoster, source: EncounterSource, args: argparse.Namespace) -> Offered:
     offered = Offered(started=time.time())
     deadline = time.perf_counter() + args.duration
     if args.rate:
@@ -280,17 +282,20 @@ async def run(args: argparse.Namespace, stack: LocalStack, database_urls: dict[s
     counters = Counters(database_urls)
     await counters.open()
     series: list[Sample] = []
-    ehr = {"Authorization": f"Bearer {token_for('ehr_integration', tenants=(TENANT,))}"}
-    connections = (args.rate or args.clients) + 50
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # The light client: httpx would spend more CPU than coding-svc on these two cores (see intake_throughput.py).
+    client = RawJsonPoster("127.0.0.1", stack["coding-svc"].port, "/v1/encounters",
+                           token_for("ehr_integration", tenants=(TENANT,)))
     try:
-        async with LagReader(stack.broker.bootstrap_servers) as reader, httpx.AsyncClient(
-            base_url=stack["coding-svc"].base_url, headers=ehr, timeout=120, limits=limits,
-        ) as client:
+        async with LagReader(stack.broker.bootstrap_servers) as reader:
             stop = asyncio.Event()
             sampler = asyncio.create_task(sample_until(counters, reader, groups, series,
                                                        interval=args.sample_interval, stop=stop))
+            vacuums: list[float] = []
+            vacuum = asyncio.create_task(vacuum_every(database_urls.values(), args.vacuum_interval, stop, vacuums)) \
+                if args.vacuum_interval > 0 else None
+            cpu_start = cpu_reading(stack)
             offered = await offer(client, EncounterSource(args.members), args)
+            cpu_end_of_load = cpu_reading(stack)
             drain_deadline = time.monotonic() + args.drain_timeout
             drained_at = None
             quiet_at = None
@@ -302,16 +307,35 @@ async def run(args: argparse.Namespace, stack: LocalStack, database_urls: dict[s
                     quiet_at = latest.at  # every consumer group caught up too (e.g. claims-svc's RemitReceived)
                     break
                 await asyncio.sleep(0.2)
+            cpu_end, cpu_end_at = cpu_reading(stack), time.time()
             stop.set()
             await sampler
+            if vacuum is not None:
+                await vacuum
             final_lag = {group: value.as_dict() for group, value in (await reader.lag(groups)).items()}
         latencies = await (counters.latencies() if last_stage == "balances" else counters.submit_latencies())
         final_counts = await counters.read()
     finally:
+        await client.close()
         await counters.close()
     result = summarise(args, offered, series, final_counts, final_lag, latencies, drained_at, last_stage)
     result["all_lags_zero_s_after_load"] = (quiet_at - offered.ended) if quiet_at else None
+    result["vacuum_runs_s"] = vacuums
+    result["cpu_s"] = {"load": cpu.used_between(cpu_start, cpu_end_of_load), "run": cpu.used_between(cpu_start, cpu_end),
+                       "load_wall_s": offered.ended - offered.started,
+                       "run_wall_s": cpu_end_at - offered.started}
     return result
+
+
+def cpu_reading(stack: LocalStack) -> dict[str, float] | None:
+    """CPU seconds so far of each service, the sandbox, the broker, PostgreSQL and this load generator."""
+    roots = {name: service.process.pid if service.process else None for name, service in stack.services.items()}
+    roots["sandbox"] = stack.sandbox.process.pid if stack.sandbox and stack.sandbox.process else None
+    roots["broker"] = stack.broker.process.pid if stack.broker.process else None
+    reading = cpu.cpu_seconds(roots, postgres=True)
+    if reading is not None:
+        reading["load generator"] = time.process_time()  # this process only: its tree holds everything else
+    return reading
 
 
 def summarise(args: argparse.Namespace, offered: Offered, series: list[Sample], final_counts: dict[str, int],
@@ -337,6 +361,7 @@ def summarise(args: argparse.Namespace, offered: Offered, series: list[Sample], 
         "duration_s": round(duration, 1),
         "accepted": offered.accepted,
         "errors": offered.errors,
+        "error_kinds": offered.error_kinds,
         "intake_per_s": offered.accepted / duration if duration else 0.0,
         "intake_p50_ms": _percentile(sorted(offered.latencies), 50) * 1000,
         "intake_p99_ms": _percentile(sorted(offered.latencies), 99) * 1000,
@@ -387,6 +412,8 @@ def report(result: dict, args: argparse.Namespace) -> None:
     print(f"| {result['mode']}, {result['duration_s']:.0f} s | {result['accepted']:,} | {result['intake_per_s']:,.1f} "
           f"| {result['intake_p99_ms']:,.0f} | {result['steady_e2e_per_s']:,.1f} | {result['overall_e2e_per_s']:,.1f} "
           f"| {drain} | {result['e2e_latency_p50_s']:.1f} / {result['e2e_latency_p99_s']:.1f} | {result['errors']} |")
+    if result["errors"]:
+        print("Errors: " + ", ".join(f"{kind} x{count:,}" for kind, count in result["error_kinds"].items()))
     print()
     print("| stage | at end of load | per s, 2nd half of load | all accepted reached at s | at end |")
     print("|---|---|---|---|---|")
@@ -395,6 +422,9 @@ def report(result: dict, args: argparse.Namespace) -> None:
         reached = f"{stage['all_done_s']:.0f}" if stage["all_done_s"] is not None else "-"
         print(f"| {heading} | {stage['at_end_of_load']:,} | {stage['steady_per_s']:,.1f} | {reached} | {stage['final']:,} |")
     print()
+    runs = result["vacuum_runs_s"]
+    print(f"VACUUM (ANALYZE) of the four databases (autovacuum's stand-in): {len(runs)} rounds"
+          + (f", {sum(runs) / len(runs):.1f} s each on average." if runs else "."))
     quiet = result["all_lags_zero_s_after_load"]
     print(f"Every consumer group's lag back to 0: {f'{quiet:.1f} s after the load' if quiet is not None else 'not within the drain timeout'}.")
     if not args.no_sandbox:
@@ -402,6 +432,8 @@ def report(result: dict, args: argparse.Namespace) -> None:
         print(f"Remit claims whose 835 overtook their ClaimSubmitted (staged unmatched until it came): at most "
               f"{result['unmatched_max']:,} at once; still unmatched at the end: {unmatched:,}"
               + (" - NOT all matched after the drain." if unmatched else "."))
+    print()
+    report_cpu(result)
     print()
     print("| consumer group | lag max | lag at end of load | lag at end |")
     print("|---|---|---|---|")
@@ -420,6 +452,28 @@ def report(result: dict, args: argparse.Namespace) -> None:
     print(json.dumps({k: v for k, v in result.items()}, indent=2, default=str))
 
 
+def report_cpu(result: dict) -> None:
+    """Where the machine's CPU went: per process, during the load and over the whole run (load + drain)."""
+    used = result["cpu_s"]
+    if used["load"] is None or used["run"] is None:
+        print("CPU per process: not available (no /proc).")
+        return
+    cores = os.cpu_count() or 1
+    done = result["final_counts"][result["last_stage"]] or 1
+    print(f"CPU per process (user + system; {cores} cores = {cores * used['load_wall_s']:,.0f} core-s during the "
+          f"{used['load_wall_s']:.0f} s load, {cores * used['run_wall_s']:,.0f} core-s over the "
+          f"{used['run_wall_s']:.0f} s run until every lag was 0):")
+    print()
+    print("| process | CPU s during load | CPU s whole run | share of run | CPU ms per encounter (whole run) |")
+    print("|---|---|---|---|---|")
+    total_run = sum(used["run"].values()) or 1
+    for name in sorted(used["run"], key=used["run"].get, reverse=True):
+        run_s = used["run"][name]
+        print(f"| {name} | {used['load'].get(name, 0):,.1f} | {run_s:,.1f} | {run_s / total_run:.0%} "
+              f"| {run_s * 1000 / done:,.2f} |")
+    print(f"| all | {sum(used['load'].values()):,.1f} | {total_run:,.1f} | 100% | {total_run * 1000 / done:,.2f} |")
+
+
 # ---------------------------------------------------------------- processes
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -435,6 +489,8 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=6, help="KAFKA_TOPIC_PARTITIONS")
     parser.add_argument("--members", type=int, default=2000, help="patients (each a sandbox member) the load cycles over")
     parser.add_argument("--sample-interval", type=float, default=2)
+    parser.add_argument("--vacuum-interval", type=float, default=15,
+                        help="VACUUM (ANALYZE) the service databases every N s, as autovacuum would (0: never)")
     parser.add_argument("--drain-timeout", type=float, default=600, help="seconds to wait after the load for the last stage")
     parser.add_argument("--log-level", default="WARNING", help="services' LOG_LEVEL")
     parser.add_argument("--keep", type=Path, help="keep logs, contracts and X12 files here instead of a temp dir")

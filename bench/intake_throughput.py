@@ -10,7 +10,10 @@ The default client is a minimal HTTP/1.1 keep-alive client (``--client raw``): h
 much CPU per request as the service itself and, with 200 clients, more (its pool scans every
 connection per request), so with it the bench measured mostly its own load generator.
 "svc cpu ms" is the service's own CPU time (all its worker processes, user + system) per request:
-unlike throughput it hardly moves when other work shares the machine, so it compares changes best.
+unlike throughput it hardly moves when other work shares the machine, so it compares changes best;
+"pg cpu ms" is PostgreSQL's (the whole server's, so only this bench should run). This machine's
+PostgreSQL runs with autovacuum off, so the bench analyzes its database every --vacuum-interval
+seconds as autovacuum would (see ``openrcm_devtools.databases.vacuum_every``).
 """
 
 from __future__ import annotations
@@ -18,20 +21,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import httpx
 
-from openrcm_devtools import samples
-from openrcm_devtools.databases import create_database, drop_database
+from openrcm_devtools import cpu, samples
+from openrcm_devtools.databases import create_database, drop_database, vacuum_every
 from openrcm_devtools.processes import SERVICES, LocalBroker, ServiceProcess
+from openrcm_devtools.raw_http import RawJsonPoster
 from openrcm_devtools.pytest_plugin import TEST_JWT_SECRET, token_for
 
 _counter = itertools.count()
@@ -54,29 +56,6 @@ class IntakeService(ServiceProcess):
         )
         return self
 
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU of the service process and its workers so far (Linux /proc), else None."""
-        if self.process is None or not Path("/proc/self/stat").exists():
-            return None
-        tree = {self.process.pid}
-        stats: dict[int, tuple[int, int]] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # ppid, utime + stime
-        grew = True
-        while grew:  # the process's descendants: uvicorn's supervisor, its workers (and their threads' time)
-            grew = False
-            for pid, (ppid, _) in stats.items():
-                if ppid in tree and pid not in tree:
-                    tree.add(pid)
-                    grew = True
-        ticks = sum(stats[pid][1] for pid in tree if pid in stats)
-        return ticks / os.sysconf("SC_CLK_TCK")
-
 
 def _body() -> dict:
     n = next(_counter)
@@ -97,43 +76,11 @@ def httpx_poster(client: httpx.AsyncClient) -> Poster:
     return created
 
 
-class RawPoster:
-    """POST /v1/encounters over plain HTTP/1.1 keep-alive connections (one per request in flight,
-    reused), reading just the status line and Content-Length; enough for uvicorn's answers."""
+def raw_poster(raw: RawJsonPoster) -> Poster:
+    async def created() -> bool:
+        return await raw.post(_body()) == 201
 
-    def __init__(self, host: str, port: int, token: str) -> None:
-        self._host, self._port = host, port
-        self._head = (
-            f"POST /v1/encounters HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
-            "Content-Type: application/json\r\nContent-Length: "
-        ).encode()
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-
-    async def __call__(self) -> bool:
-        body = json.dumps(_body()).encode()
-        try:
-            reader, writer = self._idle.pop() if self._idle else await asyncio.open_connection(self._host, self._port)
-        except OSError:
-            return False
-        try:
-            writer.write(self._head + str(len(body)).encode() + b"\r\n\r\n" + body)
-            header = await reader.readuntil(b"\r\n\r\n")
-            status = int(header[9:12])
-            length = next(
-                int(line.split(b":", 1)[1]) for line in header.split(b"\r\n")
-                if line[:15].lower() == b"content-length:"
-            )
-            await reader.readexactly(length)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, StopIteration):
-            writer.close()
-            return False
-        self._idle.append((reader, writer))
-        return status == 201
-
-    async def close(self) -> None:
-        for _, writer in self._idle:
-            writer.close()
-        self._idle.clear()
+    return created
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -187,16 +134,18 @@ async def open_loop(created: Poster, rate: int, seconds: float) -> dict:
 
 
 async def measured(service: IntakeService, phase) -> dict:  # type: ignore[no-untyped-def]
-    """Run one phase and add the service's CPU milliseconds per request."""
-    cpu_before = service.cpu_seconds()
+    """Run one phase and add the CPU milliseconds per request of the service and of PostgreSQL."""
+    roots = {"svc": service.process.pid if service.process else None}
+    before = cpu.cpu_seconds(roots, postgres=True)
     result = await phase
-    cpu_after = service.cpu_seconds()
-    if cpu_before is not None and cpu_after is not None and result["requests"]:
-        result["svc_cpu_ms"] = (cpu_after - cpu_before) * 1000 / result["requests"]
+    used = cpu.used_between(before, cpu.cpu_seconds(roots, postgres=True))
+    if used is not None and result["requests"]:
+        result["svc_cpu_ms"] = used["svc"] * 1000 / result["requests"]
+        result["pg_cpu_ms"] = used["postgresql"] * 1000 / result["requests"]
     return result
 
 
-async def run(args: argparse.Namespace, service: IntakeService) -> list[dict]:
+async def run(args: argparse.Namespace, service: IntakeService, database_url: str) -> list[dict]:
     base_url = service.base_url
     token = token_for("ehr_integration", tenants=("bench",))
     limits = httpx.Limits(max_connections=max(args.concurrency) + 50, max_keepalive_connections=max(args.concurrency) + 50)
@@ -206,8 +155,11 @@ async def run(args: argparse.Namespace, service: IntakeService) -> list[dict]:
         admin = {"Authorization": f"Bearer {token_for('practice_admin', tenants=('bench',))}"}
         policy = await client.put("/v1/coding-policy", json={"auto_release_clean_provider_codes": True}, headers=admin)
         policy.raise_for_status()
-        raw = RawPoster("127.0.0.1", service.port, token)
-        created = raw if args.client == "raw" else httpx_poster(client)
+        raw = RawJsonPoster("127.0.0.1", service.port, "/v1/encounters", token)
+        created = raw_poster(raw) if args.client == "raw" else httpx_poster(client)
+        stop_vacuum, vacuums = asyncio.Event(), []
+        vacuum = asyncio.create_task(vacuum_every([database_url], args.vacuum_interval, stop_vacuum, vacuums)) \
+            if args.vacuum_interval > 0 else None
         try:
             await closed_loop(created, 10, 3)  # warm-up
             for concurrency in args.concurrency:
@@ -215,6 +167,9 @@ async def run(args: argparse.Namespace, service: IntakeService) -> list[dict]:
             if args.rate:
                 results.append(await measured(service, open_loop(created, args.rate, args.seconds)))
         finally:
+            stop_vacuum.set()
+            if vacuum is not None:
+                await vacuum
             await raw.close()
     return results
 
@@ -227,6 +182,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the service")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="load generator: minimal HTTP/1.1 (default) or httpx (heavier: it then limits the bench)")
+    parser.add_argument("--vacuum-interval", type=float, default=15,
+                        help="VACUUM (ANALYZE) the database every N s, as autovacuum would (0: never)")
     args = parser.parse_args()
     broker = LocalBroker().start()
     database_url = create_database("openrcm_bench")
@@ -238,7 +195,7 @@ def main() -> None:
     try:
         service.start()
         service.wait_live()
-        results = asyncio.run(run(args, service))
+        results = asyncio.run(run(args, service, database_url))
     finally:
         service.stop()
         broker.stop()
@@ -246,9 +203,10 @@ def main() -> None:
     workers = f"{args.workers} uvicorn worker{'s' if args.workers > 1 else ''}"
     print(f"coding-svc POST /v1/encounters, PostgreSQL, {workers}, {os.cpu_count()} cores shared with the load generator "
           f"({args.client} client)")
-    print(f"{'mode':<24}{'requests':>10}{'per s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'svc cpu ms':>12}")
+    print(f"{'mode':<24}{'requests':>10}{'per s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'svc cpu ms':>12}"
+          f"{'pg cpu ms':>11}")
     for r in results:
-        cpu = f"{r['svc_cpu_ms']:>12.2f}" if "svc_cpu_ms" in r else f"{'-':>12}"
+        cpu = f"{r['svc_cpu_ms']:>12.2f}{r['pg_cpu_ms']:>11.2f}" if "svc_cpu_ms" in r else f"{'-':>12}{'-':>11}"
         print(f"{r['mode']:<24}{r['requests']:>10}{r['per_s']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}{cpu}")
 
 

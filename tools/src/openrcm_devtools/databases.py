@@ -1,10 +1,12 @@
-"""Throw-away PostgreSQL databases for tests (CI shares one server, so each test run makes its own)."""
+"""Throw-away PostgreSQL databases for tests and benches (CI shares one server, so each run makes its own)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
+from collections.abc import Iterable
 
 import asyncpg
 
@@ -43,3 +45,30 @@ def create_database(prefix: str = "openrcm_test") -> str:
 def drop_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     _run(_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def vacuum_every(database_urls: Iterable[str], interval: float, stop: asyncio.Event, runs: list[float]) -> None:
+    """For the benches, stand in for autovacuum, which this machine's PostgreSQL runs switched off: every
+    ``interval`` seconds until ``stop`` is set, ``VACUUM (ANALYZE)`` each database (the seconds each round took
+    are appended to ``runs``).
+
+    Without it nothing analyzes the tables a bench fills from empty: the services' prepared statements keep
+    plans made for empty tables (coding-svc's natural-key lookup, e.g., then goes by the tenant-prefixed
+    work-queue index and filters every encounter of the tenant), and updated rows leave dead versions that
+    every index scan walks. Production PostgreSQL runs autovacuum (the default), which does this by itself.
+    """
+    connections = [await asyncpg.connect(asyncpg_dsn(url)) for url in database_urls]
+    try:
+        while True:
+            try:
+                await asyncio.wait_for(stop.wait(), interval)
+                return
+            except asyncio.TimeoutError:
+                pass
+            started = time.perf_counter()
+            for connection in connections:
+                await connection.execute("VACUUM (ANALYZE)")
+            runs.append(time.perf_counter() - started)
+    finally:
+        for connection in connections:
+            await connection.close()
