@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from openrcm_devtools import samples
 from openrcm_shared.bus.kafka import ensure_topics
@@ -260,3 +260,27 @@ async def test_claim_submitted_through_the_broker_twice_posts_the_waiting_claim_
         await asyncio.sleep(0.2)
     [remit] = [e.payload_as(RemitReceived) for e in await outbox("RemitReceived")]
     assert (remit.claim_id, str(remit.remit_claim_id)) == (claim_id(envelope), posted.json()["claims"][0]["id"])
+
+
+async def test_the_lookup_of_waiting_claims_keeps_to_the_unmatched_index_in_a_cached_plan(app, client):
+    """ClaimSubmitted looks for claims waiting under its patient control number. Run as a prepared statement
+    (asyncpg caches them), PostgreSQL soon plans it once for any parameter values: that plan can use the
+    partial index of unmatched claims only if the status is in the SQL text rather than a parameter."""
+    statements: list[str] = []
+    engine = app.state.runtime.engine.sync_engine
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        async with app.state.runtime.session_factory() as session:
+            await RemittanceRepository(session).unmatched_claims_with_control_number("tenant-x", "PCN-1")
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    [lookup] = [s for s in statements if "remit_claims" in s]
+    async with app.state.runtime.session_factory() as session:
+        await session.execute(text("SET plan_cache_mode = force_generic_plan"))
+        await session.execute(text(f"PREPARE waiting_claims AS {lookup}"))
+        plan = "\n".join(await session.scalars(text("EXPLAIN EXECUTE waiting_claims('tenant-x', 'PCN-1')")))
+    assert "ix_remit_claims_tenant_unmatched_pcn" in plan, plan

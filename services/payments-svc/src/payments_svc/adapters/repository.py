@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openrcm_shared.contracts import (
@@ -259,9 +259,12 @@ class RemittanceRepository:
     ) -> list[RemitClaim]:
         """Claims of any remittance, staged or posted, that wait unmatched under this patient control number,
         in the order they were received."""
+        # The status is written into the SQL, not bound: only then can PostgreSQL's cached (generic) plan use
+        # the partial index of unmatched claims rather than walk every unmatched claim of the tenant.
+        unmatched = bindparam("unmatched", RemitClaimStatus.UNMATCHED.value, literal_execute=True)
         rows = await self._session.execute(
             select(remit_claims)
-            .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.status == RemitClaimStatus.UNMATCHED.value,
+            .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.status == unmatched,
                    remit_claims.c.patient_control_number == patient_control_number)
             .order_by(remit_claims.c.created_at, remit_claims.c.remittance_id, remit_claims.c.sequence)
             .with_for_update()
