@@ -25,7 +25,7 @@ from openrcm_shared.bus.consumer import EventConsumer, EventHandler
 from openrcm_shared.bus.kafka import KafkaConfig, broker_reachable
 from openrcm_shared.bus.relay import OutboxRelay
 from openrcm_shared.contracts.envelope import EventContract
-from openrcm_shared.db.engine import create_engine
+from openrcm_shared.db.engine import create_engine, warn_if_autovacuum_off
 from openrcm_shared.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from openrcm_shared.idempotency import purge_expired
 from openrcm_shared.migrations import upgrade_to_head
@@ -110,6 +110,7 @@ class ServiceRuntime:
             await asyncio.to_thread(upgrade_to_head, self.definition.migrations_dir, self.settings.database_url)
         for hook in self.definition.startup:
             await asyncio.to_thread(hook, self.settings)
+        await warn_if_autovacuum_off(self.engine)
         # What start-up loaded (modules, reference data such as code sets) lives as long as the service:
         # keep it out of the collector's full passes, which otherwise walk it all again and again under
         # load (pauses of 100+ ms with the ICD-10-CM code set loaded). stop() lets it be collected again.

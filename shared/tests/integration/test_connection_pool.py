@@ -1,11 +1,15 @@
-"""The connection pool serves waiting requests in arrival order (real PostgreSQL)."""
+"""The connection pool serves waiting requests in arrival order, and a server without autovacuum is reported
+(real PostgreSQL)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+
+from sqlalchemy import text
 
 from openrcm_shared.db import create_engine
-from openrcm_shared.db.engine import FairConnectionQueue
+from openrcm_shared.db.engine import AUTOVACUUM_OFF_WARNING, FairConnectionQueue, warn_if_autovacuum_off
 
 
 async def _until_waiting(queue: FairConnectionQueue, count: int) -> None:
@@ -56,5 +60,27 @@ async def test_a_waiter_that_times_out_is_skipped(postgres_url):
         async with engine.connect() as third:  # the returned connection went to the idle list, not the gone waiter
             assert (await third.exec_driver_sql("select 1")).scalar() == 1
         await second.close()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_server_without_autovacuum_is_reported_at_start_up(postgres_url, caplog):
+    """Cached plans need the statistics autovacuum keeps: the warning appears exactly when the server has it off."""
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            setting = (await connection.execute(text("SHOW autovacuum"))).scalar_one()
+        with caplog.at_level(logging.WARNING, logger="openrcm_shared.db.engine"):
+            warned = await warn_if_autovacuum_off(engine)
+    finally:
+        await engine.dispose()
+    assert warned == (setting != "on")
+    assert (AUTOVACUUM_OFF_WARNING in caplog.text) == warned
+
+
+async def test_sqlite_has_no_autovacuum_to_report(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        assert await warn_if_autovacuum_off(engine) is False
     finally:
         await engine.dispose()

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.util import await_only
 from sqlalchemy.util.queue import Empty, Full, QueueCommon
+
+log = logging.getLogger(__name__)
 
 
 class FairConnectionQueue(QueueCommon[ConnectionPoolEntry]):
@@ -121,3 +124,26 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
         url, poolclass=FairAsyncQueuePool, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
     )
+
+
+AUTOVACUUM_OFF_WARNING = (
+    "PostgreSQL runs with autovacuum off: nothing analyzes or vacuums this service's tables, so the plans "
+    "its prepared statements keep stay those made for empty tables (lookups that walk a whole tenant's rows) "
+    "and dead row versions pile up; turn autovacuum on, or VACUUM (ANALYZE) this database regularly"
+)
+
+
+async def warn_if_autovacuum_off(engine: AsyncEngine) -> bool:
+    """Log a warning when the service's PostgreSQL server does not autovacuum; True if it warned.
+
+    The services' statements are prepared once per connection and their plans cached, so they rely on
+    the statistics autovacuum keeps (bench runs on a server without it slowed down as tables grew).
+    """
+    if engine.dialect.name != "postgresql":
+        return False
+    async with engine.connect() as connection:
+        setting = (await connection.execute(text("SHOW autovacuum"))).scalar_one()
+    if setting == "on":
+        return False
+    log.warning(AUTOVACUUM_OFF_WARNING, extra={"autovacuum": setting})
+    return True
