@@ -29,6 +29,12 @@ end-to-end latency (encounter stored -> visit adjudicated) p50/p99; each group's
 of the load, at the end). With --no-sandbox, claims go to a file-drop directory and the path ends at
 "claims submitted".
 
+Also reported: the CPU time of each process (each service, the sandbox, the broker, the whole PostgreSQL
+server, the load generator) during the load and over the whole run, and per encounter. Encounters are
+posted through the light HTTP client (openrcm_devtools.raw_http): httpx would take ~10% of the machine.
+This machine's PostgreSQL runs with autovacuum off, so every --vacuum-interval seconds the bench runs
+VACUUM (ANALYZE) on the four databases as autovacuum would (openrcm_devtools.databases.vacuum_every).
+
 The load generator, four services, the sandbox, PostgreSQL and the broker share the machine's cores:
 numbers are a floor.
 """
