@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from openrcm_shared.auth.tokens import TokenVerifier
 from openrcm_shared.bus.consumer import EventConsumer, EventHandler
 from openrcm_shared.bus.kafka import KafkaConfig, broker_reachable
 from openrcm_shared.bus.relay import OutboxRelay
+from openrcm_shared.bus.retention import Retention, purge_handled_events
 from openrcm_shared.contracts.envelope import EventContract
 from openrcm_shared.db.engine import create_engine, warn_if_autovacuum_off
 from openrcm_shared.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -35,8 +37,9 @@ from openrcm_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-#: How often each replica deletes expired Idempotency-Keys (they are reusable once expired anyway).
-IDEMPOTENCY_PURGE_INTERVAL_SECONDS = 3600.0
+#: How often each replica deletes expired Idempotency-Keys (they are reusable once expired anyway) and
+#: the outbox and inbox rows past their retention.
+HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass
@@ -119,21 +122,34 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.definition.name}-outbox-relay"))
         if self.consumer is not None:
             self._tasks.append(asyncio.create_task(self.consumer.run(), name=f"{self.definition.name}-consumer"))
-        self._tasks.append(
-            asyncio.create_task(self._purge_idempotency_keys(), name=f"{self.definition.name}-idempotency-purge")
-        )
+        self._tasks.append(asyncio.create_task(self._housekeeping(), name=f"{self.definition.name}-housekeeping"))
         log.info("service started", extra={"version": self.definition.version})
 
-    async def _purge_idempotency_keys(self) -> None:
+    async def _housekeeping(self) -> None:
         while True:
-            await asyncio.sleep(IDEMPOTENCY_PURGE_INTERVAL_SECONDS)
-            try:
-                async with self.session_factory() as session:
-                    purged = await purge_expired(session)
-                if purged:
-                    log.info("expired idempotency keys purged", extra={"count": purged})
-            except Exception:
-                log.warning("idempotency key purge failed; retrying next interval", exc_info=True)
+            await asyncio.sleep(HOUSEKEEPING_INTERVAL_SECONDS)
+            await self.housekeep()
+
+    async def housekeep(self) -> None:
+        """Delete expired Idempotency-Keys and the outbox and inbox rows past their retention; a failure is
+        logged and left for the next round."""
+        try:
+            async with self.session_factory() as session:
+                purged = await purge_expired(session)
+            if purged:
+                log.info("expired idempotency keys purged", extra={"count": purged})
+        except Exception:
+            log.warning("idempotency key purge failed; retrying next interval", exc_info=True)
+        try:
+            events = await purge_handled_events(self.session_factory, Retention(
+                published_outbox=timedelta(days=self.settings.outbox_retention_days),
+                inbox=timedelta(days=self.settings.inbox_retention_days),
+            ))
+            if events.outbox_rows or events.inbox_rows:
+                log.info("outbox and inbox rows past retention purged",
+                         extra={"outbox_rows": events.outbox_rows, "inbox_rows": events.inbox_rows})
+        except Exception:
+            log.warning("outbox and inbox purge failed; retrying next interval", exc_info=True)
 
     async def stop(self) -> None:
         gc.unfreeze()

@@ -52,6 +52,14 @@ class ServiceSettings(BaseSettings):
         "republished after it. Keep well above the broker request timeout (10 s).",
     )
     outbox_batch_size: int = Field(default=200, ge=1, description="Events the relay publishes per transaction.")
+    outbox_retention_days: float = Field(
+        default=7, gt=0, description="Published outbox rows are deleted after this many days (unpublished ones never)."
+    )
+    inbox_retention_days: float = Field(
+        default=30, gt=0,
+        description="Inbox rows (which make a redelivered event a no-op) are deleted after this many days. "
+        "Keep it longer than the topics' retention on the broker.",
+    )
     auth_jwt_secret: str = Field(
         default="",
         description="Shared HS256 key for locally minted tokens (embedded run and tests). "

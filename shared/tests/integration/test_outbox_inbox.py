@@ -224,17 +224,6 @@ async def test_two_relays_publish_every_event_exactly_once(database, kafka):
     assert len(seen) == 300 and {str(s) for s in seen} == ids
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def any_database(request, postgres_url, tmp_path):
-    """The relay's statements on both databases a service may run on."""
-    url = postgres_url if request.param == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/relay.db"
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(platform_metadata.create_all)
-    yield engine
-    await engine.dispose()
-
-
 async def test_relay_coalesces_wakeups_until_a_batch_is_full(any_database, kafka):
     topic = ClaimSubmitted.topic()
     tenant = f"coalesce-{uuid.uuid4().hex[:6]}"
