@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Select, Table, and_, insert, select, true, update
+from sqlalchemy import Select, Table, and_, bindparam, insert, select, true, update
+from sqlalchemy.sql.dml import Update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,6 +30,43 @@ from patient_billing_svc.domain.statement import IssuedStatement, StatementKind
 from patient_billing_svc.domain.visit import PayerAnswer, Visit, VisitStatus
 
 _g = guarantor_accounts.c
+
+
+def _rows_where(table: Table, *columns: str) -> Select[Any]:
+    """The rows of ``table`` whose tenant_id and each named column equal the bind parameters ``b_<column>``."""
+    return select(table).where(*(table.c[name] == bindparam(f"b_{name}") for name in ("tenant_id", *columns)))
+
+
+def _update_where_id(table: Table) -> Update:
+    """UPDATE of the row with ``b_tenant_id`` and ``b_id``, setting the columns the parameters name."""
+    return update(table).where(table.c.tenant_id == bindparam("b_tenant_id"), table.c.id == bindparam("b_id"))
+
+
+# The statements of the per-event path (encounters and remits), built once: executed with a parameter dict
+# they hit SQLAlchemy's compiled cache at once, where building them per call (``.where(... == value)``,
+# ``.values(**row)``) re-created and re-keyed every clause (~20% of the service's CPU per event).
+_ACCOUNT_BY_ID = _rows_where(guarantor_accounts, "id")
+_ACCOUNT_BY_PATIENT = _rows_where(guarantor_accounts, "patient_id")
+_ACCOUNT_BY = {
+    (key, for_update): statement.with_for_update() if for_update else statement
+    for key, statement in (("id", _ACCOUNT_BY_ID), ("patient_id", _ACCOUNT_BY_PATIENT)) for for_update in (False, True)
+}
+_INSERT_ACCOUNT = insert(guarantor_accounts)
+_UPDATE_ACCOUNT = _update_where_id(guarantor_accounts)
+_VISIT_BY_ENCOUNTER = _rows_where(visits, "encounter_id")
+_VISIT_BY_ENCOUNTER_FOR_UPDATE = _VISIT_BY_ENCOUNTER.with_for_update()
+_VISITS_OF_ACCOUNT = _rows_where(visits, "account_id").order_by(
+    visits.c.service_date_from.desc(), visits.c.created_at.desc(), visits.c.id)
+_INSERT_VISIT = insert(visits)
+_UPDATE_VISIT = _update_where_id(visits)
+_LEDGER_OF_ACCOUNT = _rows_where(ledger_entries, "account_id").order_by(ledger_entries.c.seq)
+_INSERT_LEDGER_ENTRIES = insert(ledger_entries)
+_OPEN_REFUND_OF_ACCOUNT = _rows_where(refund_items, "account_id").where(
+    refund_items.c.status == bindparam("b_status"))
+_PAYER_ANSWER_OF_REMIT_CLAIM = select(payer_answers.c.id).where(
+    payer_answers.c.tenant_id == bindparam("b_tenant_id"), payer_answers.c.remit_claim_id == bindparam("b_remit_claim_id"))
+_INSERT_PAYER_ANSWER = insert(payer_answers)
+_PAYER_ANSWERS_OF_ACCOUNT = _rows_where(payer_answers, "account_id").order_by(payer_answers.c.received_at)
 
 
 def _tenant_rows(table: Table, tenant_id: str, **equal: Any) -> Select[Any]:
@@ -66,14 +104,12 @@ class AccountRepository:
         self._session = session
 
     async def get(self, tenant_id: str, account_id: uuid.UUID, *, for_update: bool = False) -> GuarantorAccount | None:
-        return await self._one(guarantor_accounts.c.id == account_id, tenant_id=tenant_id, for_update=for_update)
+        return await self._one("id", account_id, tenant_id=tenant_id, for_update=for_update)
 
     async def find_by_patient(
         self, tenant_id: str, patient_id: str, *, for_update: bool = False
     ) -> GuarantorAccount | None:
-        return await self._one(
-            guarantor_accounts.c.patient_id == patient_id, tenant_id=tenant_id, for_update=for_update
-        )
+        return await self._one("patient_id", patient_id, tenant_id=tenant_id, for_update=for_update)
 
     async def list(
         self, tenant_id: str, *, patient_id: str | None = None, status: AccountStatus | None = None,
@@ -93,16 +129,11 @@ class AccountRepository:
         return [_account(row) for row in (await self._session.execute(query)).mappings()]
 
     async def add(self, account: GuarantorAccount, now: datetime) -> None:
-        await self._session.execute(
-            insert(guarantor_accounts).values(**_account_row(account), opened_at=now, updated_at=now)
-        )
+        await self._session.execute(_INSERT_ACCOUNT, {**_account_row(account), "opened_at": now, "updated_at": now})
 
     async def save(self, account: GuarantorAccount, now: datetime) -> None:
-        await self._session.execute(
-            update(guarantor_accounts)
-            .where(guarantor_accounts.c.tenant_id == account.tenant_id, guarantor_accounts.c.id == account.id)
-            .values(**_account_row(account), updated_at=now)
-        )
+        await self._session.execute(_UPDATE_ACCOUNT, {
+            **_account_row(account), "updated_at": now, "b_tenant_id": account.tenant_id, "b_id": account.id})
 
     async def ids(self, tenant_id: str, *, condition: ColumnElement[bool] | None = None) -> list[uuid.UUID]:
         """Ids of the tenant's accounts (optionally only those matching ``condition``), oldest first."""
@@ -124,11 +155,9 @@ class AccountRepository:
         """Every tenant with an account: the scheduled jobs run for each (the only cross-tenant query)."""
         return list((await self._session.scalars(select(guarantor_accounts.c.tenant_id).distinct())).all())
 
-    async def _one(self, condition: Any, *, tenant_id: str, for_update: bool = False) -> GuarantorAccount | None:
-        query = select(guarantor_accounts).where(guarantor_accounts.c.tenant_id == tenant_id, condition)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).mappings().first()
+    async def _one(self, key: str, value: Any, *, tenant_id: str, for_update: bool) -> GuarantorAccount | None:
+        query = _ACCOUNT_BY[key, for_update]
+        row = (await self._session.execute(query, {"b_tenant_id": tenant_id, f"b_{key}": value})).mappings().first()
         return _account(row) if row else None
 
 
@@ -139,10 +168,8 @@ class VisitRepository:
     async def find_by_encounter(
         self, tenant_id: str, encounter_id: uuid.UUID, *, for_update: bool = False
     ) -> Visit | None:
-        query = select(visits).where(visits.c.tenant_id == tenant_id, visits.c.encounter_id == encounter_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).mappings().first()
+        query = _VISIT_BY_ENCOUNTER_FOR_UPDATE if for_update else _VISIT_BY_ENCOUNTER
+        row = (await self._session.execute(query, {"b_tenant_id": tenant_id, "b_encounter_id": encounter_id})).mappings().first()
         return _visit(row) if row else None
 
     async def get(self, tenant_id: str, visit_id: uuid.UUID) -> Visit | None:
@@ -151,22 +178,15 @@ class VisitRepository:
         return _visit(row) if row else None
 
     async def list_for_account(self, tenant_id: str, account_id: uuid.UUID) -> list[Visit]:
-        query = (
-            select(visits)
-            .where(visits.c.tenant_id == tenant_id, visits.c.account_id == account_id)
-            .order_by(visits.c.service_date_from.desc(), visits.c.created_at.desc(), visits.c.id)
-        )
-        return [_visit(row) for row in (await self._session.execute(query)).mappings()]
+        rows = await self._session.execute(_VISITS_OF_ACCOUNT, {"b_tenant_id": tenant_id, "b_account_id": account_id})
+        return [_visit(row) for row in rows.mappings()]
 
     async def add(self, visit: Visit, now: datetime) -> None:
-        await self._session.execute(insert(visits).values(**_visit_row(visit), created_at=now, updated_at=now))
+        await self._session.execute(_INSERT_VISIT, {**_visit_row(visit), "created_at": now, "updated_at": now})
 
     async def save(self, visit: Visit, now: datetime) -> None:
-        await self._session.execute(
-            update(visits)
-            .where(visits.c.tenant_id == visit.tenant_id, visits.c.id == visit.id)
-            .values(**_visit_row(visit), updated_at=now)
-        )
+        await self._session.execute(_UPDATE_VISIT, {
+            **_visit_row(visit), "updated_at": now, "b_tenant_id": visit.tenant_id, "b_id": visit.id})
 
 
 class LedgerRepository:
@@ -174,19 +194,13 @@ class LedgerRepository:
         self._session = session
 
     async def load(self, tenant_id: str, account_id: uuid.UUID) -> Ledger:
-        query = (
-            select(ledger_entries)
-            .where(ledger_entries.c.tenant_id == tenant_id, ledger_entries.c.account_id == account_id)
-            .order_by(ledger_entries.c.seq)
-        )
-        return Ledger(account_id, [_entry(row) for row in (await self._session.execute(query)).mappings()])
+        rows = await self._session.execute(_LEDGER_OF_ACCOUNT, {"b_tenant_id": tenant_id, "b_account_id": account_id})
+        return Ledger(account_id, [_entry(row) for row in rows.mappings()])
 
     async def add_new_entries(self, tenant_id: str, ledger: Ledger, now: datetime) -> None:
         """Insert what was posted since the ledger was loaded; existing rows are never touched."""
         if ledger.new_entries:
-            await self._session.execute(
-                insert(ledger_entries), [_entry_row(tenant_id, e, now) for e in ledger.new_entries]
-            )
+            await self._session.execute(_INSERT_LEDGER_ENTRIES, [_entry_row(tenant_id, e, now) for e in ledger.new_entries])
             ledger.new_entries.clear()
 
 
@@ -335,24 +349,21 @@ class PayerAnswerRepository:
 
     async def add_once(self, tenant_id: str, account_id: uuid.UUID, answer: PayerAnswer, now: datetime) -> bool:
         """Record a payer's answer unless it is already recorded (a remit re-published under a new event id)."""
-        t = payer_answers.c
         exists = await self._session.scalar(
-            select(t.id).where(t.tenant_id == tenant_id, t.remit_claim_id == answer.remit_claim_id)
-        )
+            _PAYER_ANSWER_OF_REMIT_CLAIM, {"b_tenant_id": tenant_id, "b_remit_claim_id": answer.remit_claim_id})
         if exists is not None:
             return False
-        await self._session.execute(insert(payer_answers).values(
-            id=uuid.uuid4(), tenant_id=tenant_id, account_id=account_id, remit_claim_id=answer.remit_claim_id,
-            visit_id=answer.visit_id, payer_id=answer.payer_id, payer_name=answer.payer_name,
-            coverage_sequence=answer.coverage_sequence, outcome=answer.outcome, total_charge=answer.total_charge,
-            total_paid=answer.total_paid, patient_share=answer.patient_share, adjudicated_on=answer.adjudicated_on,
-            received_at=now,
-        ))
+        await self._session.execute(_INSERT_PAYER_ANSWER, {
+            "id": uuid.uuid4(), "tenant_id": tenant_id, "account_id": account_id,
+            "remit_claim_id": answer.remit_claim_id, "visit_id": answer.visit_id, "payer_id": answer.payer_id,
+            "payer_name": answer.payer_name, "coverage_sequence": answer.coverage_sequence, "outcome": answer.outcome,
+            "total_charge": answer.total_charge, "total_paid": answer.total_paid,
+            "patient_share": answer.patient_share, "adjudicated_on": answer.adjudicated_on, "received_at": now,
+        })
         return True
 
     async def list_for_account(self, tenant_id: str, account_id: uuid.UUID) -> list[PayerAnswer]:
-        t = payer_answers.c
-        query = _tenant_rows(payer_answers, tenant_id, account_id=account_id).order_by(t.received_at)
+        rows = await self._session.execute(_PAYER_ANSWERS_OF_ACCOUNT, {"b_tenant_id": tenant_id, "b_account_id": account_id})
         return [
             PayerAnswer(
                 remit_claim_id=r["remit_claim_id"], visit_id=r["visit_id"], payer_id=r["payer_id"],
@@ -360,7 +371,7 @@ class PayerAnswerRepository:
                 total_charge=r["total_charge"], total_paid=r["total_paid"], patient_share=r["patient_share"],
                 adjudicated_on=r["adjudicated_on"],
             )
-            for r in (await self._session.execute(query)).mappings()
+            for r in rows.mappings()
         ]
 
 
@@ -492,8 +503,10 @@ class RefundRepository:
         self._session = session
 
     async def open_for_account(self, tenant_id: str, account_id: uuid.UUID) -> RefundItem | None:
-        return await self._first(_tenant_rows(refund_items, tenant_id, account_id=account_id,
-                                              status=RefundStatus.OPEN))
+        rows = await self._session.execute(_OPEN_REFUND_OF_ACCOUNT, {
+            "b_tenant_id": tenant_id, "b_account_id": account_id, "b_status": RefundStatus.OPEN.value})
+        row = rows.mappings().first()
+        return _refund(row) if row else None
 
     async def get(self, tenant_id: str, item_id: uuid.UUID) -> RefundItem | None:
         return await self._first(_tenant_rows(refund_items, tenant_id, id=item_id))
