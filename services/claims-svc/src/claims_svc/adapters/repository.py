@@ -37,6 +37,22 @@ _DUPLICATE_CANDIDATES = select(claims.c.id, claims.c.patient_control_number, cla
     claims.c.frequency_code != "8", claims.c.status != ClaimStatus.CLOSED.value,
 )
 _UPDATE_CLAIM = update(claims).where(claims.c.tenant_id == bindparam("key_tenant_id"), claims.c.id == bindparam("key_id"))
+_BY_ID = select(claims).where(claims.c.tenant_id == bindparam("tenant_id"), claims.c.id == bindparam("claim_id"))
+_FOR_COVERAGE = (select(claims).where(claims.c.tenant_id == bindparam("tenant_id"),
+                                      claims.c.encounter_id == bindparam("encounter_id"),
+                                      claims.c.encounter_revision == bindparam("revision"),
+                                      claims.c.coverage_sequence == bindparam("coverage_sequence"))
+                 .order_by(claims.c.created_at, claims.c.id))
+_BY_PCN = (select(claims).where(claims.c.tenant_id == bindparam("tenant_id"),
+                                claims.c.patient_control_number == bindparam("pcn"))
+           .order_by(claims.c.encounter_revision.desc(), claims.c.created_at.desc()))
+_BY_PCN_IN_STATUS = _BY_PCN.where(claims.c.status == bindparam("status"))
+_HISTORY_OF_CLAIMS = (select(claim_status_history)
+                      .where(claim_status_history.c.tenant_id == bindparam("tenant_id"),
+                             claim_status_history.c.claim_id.in_(bindparam("claim_ids", expanding=True)))
+                      .order_by(claim_status_history.c.id))
+#: statement -> its locking variant (SELECT ... FOR UPDATE), built once too.
+_LOCKED = {statement: statement.with_for_update() for statement in (_BY_ID, _FOR_COVERAGE, _BY_PCN, _BY_PCN_IN_STATUS)}
 
 
 class ClaimRepository:
@@ -44,8 +60,9 @@ class ClaimRepository:
         self._session = session
 
     async def get(self, tenant_id: str, claim_id: uuid.UUID, *, for_update: bool = False) -> Claim | None:
-        query = select(claims).where(claims.c.tenant_id == tenant_id, claims.c.id == claim_id)
-        return await self._one(query.with_for_update() if for_update else query)
+        row = (await self._session.execute(_LOCKED[_BY_ID] if for_update else _BY_ID,
+                                           {"tenant_id": tenant_id, "claim_id": claim_id})).mappings().first()
+        return (await self._with_history([row]))[0] if row else None
 
     async def for_encounter(self, tenant_id: str, encounter_id: uuid.UUID, *, for_update: bool = False) -> list[Claim]:
         """Every claim of an encounter, oldest revision first."""
@@ -55,21 +72,17 @@ class ClaimRepository:
     async def for_coverage(self, tenant_id: str, encounter_id: uuid.UUID, revision: int, coverage_sequence: str, *,
                            for_update: bool = False) -> list[Claim]:
         """The claims of one coverage of one encounter revision."""
-        query = (select(claims).where(claims.c.tenant_id == tenant_id, claims.c.encounter_id == encounter_id,
-                                      claims.c.encounter_revision == revision,
-                                      claims.c.coverage_sequence == coverage_sequence)
-                 .order_by(claims.c.created_at, claims.c.id))
-        return await self._many(query.with_for_update() if for_update else query)
+        return await self._many(_LOCKED[_FOR_COVERAGE] if for_update else _FOR_COVERAGE, {
+            "tenant_id": tenant_id, "encounter_id": encounter_id, "revision": revision,
+            "coverage_sequence": coverage_sequence})
 
     async def by_patient_control_number(self, tenant_id: str, pcn: str, *, for_update: bool = False,
                                         status: ClaimStatus | None = None) -> list[Claim]:
         """The claims of one chain (all revisions share the PCN), newest revision first; only those in
         ``status`` if given."""
-        query = (select(claims).where(claims.c.tenant_id == tenant_id, claims.c.patient_control_number == pcn)
-                 .order_by(claims.c.encounter_revision.desc(), claims.c.created_at.desc()))
-        if status is not None:
-            query = query.where(claims.c.status == status.value)
-        return await self._many(query.with_for_update() if for_update else query)
+        query = _BY_PCN if status is None else _BY_PCN_IN_STATUS
+        params = {"tenant_id": tenant_id, "pcn": pcn, **({} if status is None else {"status": status.value})}
+        return await self._many(_LOCKED[query] if for_update else query, params)
 
     async def get_many(self, tenant_id: str, claim_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[Claim]:
         query = select(claims).where(claims.c.tenant_id == tenant_id, claims.c.id.in_(list(claim_ids)))
@@ -172,22 +185,14 @@ class ClaimRepository:
             await self._session.execute(_INSERT_HISTORY, rows)
         claim.persisted_history = len(claim.history)
 
-    async def _one(self, query: Select[Any]) -> Claim | None:
-        row = (await self._session.execute(query)).mappings().first()
-        return (await self._with_history([row]))[0] if row else None
-
     async def _with_history(self, rows: Sequence[RowMapping]) -> list[Claim]:
         """Claims with their history, in one query for all of them (no lazy loads under asyncio)."""
         if not rows:
             return []
         history: dict[uuid.UUID, list[StatusChange]] = {row["id"]: [] for row in rows}
-        query = (
-            select(claim_status_history)
-            .where(claim_status_history.c.tenant_id == rows[0]["tenant_id"],
-                   claim_status_history.c.claim_id.in_(list(history)))
-            .order_by(claim_status_history.c.id)
-        )
-        for change in (await self._session.execute(query)).mappings():
+        changes = await self._session.execute(_HISTORY_OF_CLAIMS,
+                                              {"tenant_id": rows[0]["tenant_id"], "claim_ids": list(history)})
+        for change in changes.mappings():
             history[change["claim_id"]].append(StatusChange(
                 ClaimStatus(change["from_status"]) if change["from_status"] else None, ClaimStatus(change["to_status"]),
                 change["at"], change["actor"], change["reason"],
