@@ -84,3 +84,11 @@ async def test_sqlite_has_no_autovacuum_to_report(tmp_path):
         assert await warn_if_autovacuum_off(engine) is False
     finally:
         await engine.dispose()
+
+
+async def test_a_database_not_reachable_yet_does_not_stop_the_start_up():
+    engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
+    try:
+        assert await warn_if_autovacuum_off(engine) is False
+    finally:
+        await engine.dispose()

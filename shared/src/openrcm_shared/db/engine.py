@@ -141,8 +141,12 @@ async def warn_if_autovacuum_off(engine: AsyncEngine) -> bool:
     """
     if engine.dialect.name != "postgresql":
         return False
-    async with engine.connect() as connection:
-        setting = (await connection.execute(text("SHOW autovacuum"))).scalar_one()
+    try:
+        async with engine.connect() as connection:
+            setting = (await connection.execute(text("SHOW autovacuum"))).scalar_one()
+    except Exception:  # noqa: BLE001 - a diagnostic: a database not reachable yet must not stop the start-up
+        log.info("autovacuum setting not checked: database not reachable", exc_info=True)
+        return False
     if setting == "on":
         return False
     log.warning(AUTOVACUUM_OFF_WARNING, extra={"autovacuum": setting})
