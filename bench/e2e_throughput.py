@@ -33,7 +33,7 @@ Also reported: the CPU time of each process (each service, the sandbox, the brok
 server, the load generator) during the load and over the whole run, and per encounter. Encounters are
 posted through the light HTTP client (openrcm_devtools.raw_http): httpx would take ~10% of the machine.
 This machine's PostgreSQL runs with autovacuum off, so every --vacuum-interval seconds the bench runs
-VACUUM (ANALYZE) on the four databases as autovacuum would (openrcm_devtools.databases.vacuum_every).
+VACUUM (ANALYZE) on the four databases as autovacuum would (openrcm_devtools.databases.vacuumed_every).
 
 The load generator, four services, the sandbox, PostgreSQL and the broker share the machine's cores:
 numbers are a floor.
@@ -59,10 +59,9 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from openrcm_devtools import demo_day, samples
-from openrcm_devtools import cpu
+from openrcm_devtools import cpu, demo_day, samples
 from openrcm_devtools.consumer_lag import LagReader
-from openrcm_devtools.databases import asyncpg_dsn, create_database, drop_database, vacuum_every
+from openrcm_devtools.databases import asyncpg_dsn, create_database, drop_database, vacuumed_every
 from openrcm_devtools.processes import SERVICES, LocalBroker, SandboxProcess
 from openrcm_devtools.stack import LocalStack
 from openrcm_devtools.pytest_plugin import TEST_JWT_SECRET, token_for
@@ -292,13 +291,11 @@ async def run(args: argparse.Namespace, stack: LocalStack, database_urls: dict[s
     client = RawJsonPoster("127.0.0.1", stack["coding-svc"].port, "/v1/encounters",
                            token_for("ehr_integration", tenants=(TENANT,)))
     try:
-        async with LagReader(stack.broker.bootstrap_servers) as reader:
+        async with LagReader(stack.broker.bootstrap_servers) as reader, \
+                vacuumed_every(database_urls.values(), args.vacuum_interval) as vacuums:
             stop = asyncio.Event()
             sampler = asyncio.create_task(sample_until(counters, reader, groups, series,
                                                        interval=args.sample_interval, stop=stop))
-            vacuums: list[float] = []
-            vacuum = asyncio.create_task(vacuum_every(database_urls.values(), args.vacuum_interval, stop, vacuums)) \
-                if args.vacuum_interval > 0 else None
             cpu_start = cpu_reading(stack)
             offered = await offer(client, EncounterSource(args.members), args)
             cpu_end_of_load = cpu_reading(stack)
@@ -316,8 +313,6 @@ async def run(args: argparse.Namespace, stack: LocalStack, database_urls: dict[s
             cpu_end, cpu_end_at = cpu_reading(stack), time.time()
             stop.set()
             await sampler
-            if vacuum is not None:
-                await vacuum
             final_lag = {group: value.as_dict() for group, value in (await reader.lag(groups)).items()}
         latencies = await (counters.latencies() if last_stage == "balances" else counters.submit_latencies())
         final_counts = await counters.read()

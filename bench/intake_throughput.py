@@ -13,7 +13,7 @@ connection per request), so with it the bench measured mostly its own load gener
 unlike throughput it hardly moves when other work shares the machine, so it compares changes best;
 "pg cpu ms" is PostgreSQL's (the whole server's, so only this bench should run). This machine's
 PostgreSQL runs with autovacuum off, so the bench analyzes its database every --vacuum-interval
-seconds as autovacuum would (see ``openrcm_devtools.databases.vacuum_every``).
+seconds as autovacuum would (see ``openrcm_devtools.databases.vacuumed_every``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from openrcm_devtools import cpu, samples
-from openrcm_devtools.databases import create_database, drop_database, vacuum_every
+from openrcm_devtools.databases import create_database, drop_database, vacuumed_every
 from openrcm_devtools.processes import SERVICES, LocalBroker, ServiceProcess
 from openrcm_devtools.raw_http import RawJsonPoster
 from openrcm_devtools.pytest_plugin import TEST_JWT_SECRET, token_for
@@ -157,19 +157,14 @@ async def run(args: argparse.Namespace, service: IntakeService, database_url: st
         policy.raise_for_status()
         raw = RawJsonPoster("127.0.0.1", service.port, "/v1/encounters", token)
         created = raw_poster(raw) if args.client == "raw" else httpx_poster(client)
-        stop_vacuum, vacuums = asyncio.Event(), []
-        vacuum = asyncio.create_task(vacuum_every([database_url], args.vacuum_interval, stop_vacuum, vacuums)) \
-            if args.vacuum_interval > 0 else None
         try:
-            await closed_loop(created, 10, 3)  # warm-up
-            for concurrency in args.concurrency:
-                results.append(await measured(service, closed_loop(created, concurrency, args.seconds)))
-            if args.rate:
-                results.append(await measured(service, open_loop(created, args.rate, args.seconds)))
+            async with vacuumed_every([database_url], args.vacuum_interval):
+                await closed_loop(created, 10, 3)  # warm-up
+                for concurrency in args.concurrency:
+                    results.append(await measured(service, closed_loop(created, concurrency, args.seconds)))
+                if args.rate:
+                    results.append(await measured(service, open_loop(created, args.rate, args.seconds)))
         finally:
-            stop_vacuum.set()
-            if vacuum is not None:
-                await vacuum
             await raw.close()
     return results
 

@@ -6,7 +6,8 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 import asyncpg
 
@@ -47,28 +48,36 @@ def drop_database(url: str) -> None:
     _run(_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def vacuum_every(database_urls: Iterable[str], interval: float, stop: asyncio.Event, runs: list[float]) -> None:
-    """For the benches, stand in for autovacuum, which this machine's PostgreSQL runs switched off: every
-    ``interval`` seconds until ``stop`` is set, ``VACUUM (ANALYZE)`` each database (the seconds each round took
-    are appended to ``runs``).
+@asynccontextmanager
+async def vacuumed_every(database_urls: Iterable[str], interval: float) -> AsyncIterator[list[float]]:
+    """For the benches, stand in for autovacuum, which this machine's PostgreSQL runs switched off: while the
+    block runs, ``VACUUM (ANALYZE)`` each database every ``interval`` seconds (0 or less: never). Yields the
+    list of how many seconds each round took.
 
     Without it nothing analyzes the tables a bench fills from empty: the services' prepared statements keep
     plans made for empty tables (coding-svc's natural-key lookup, e.g., then goes by the tenant-prefixed
     work-queue index and filters every encounter of the tenant), and updated rows leave dead versions that
     every index scan walks. Production PostgreSQL runs autovacuum (the default), which does this by itself.
     """
+    runs: list[float] = []
+    if interval <= 0:
+        yield runs
+        return
     connections = [await asyncpg.connect(asyncpg_dsn(url)) for url in database_urls]
-    try:
+
+    async def vacuum_forever() -> None:
         while True:
-            try:
-                await asyncio.wait_for(stop.wait(), interval)
-                return
-            except asyncio.TimeoutError:
-                pass
+            await asyncio.sleep(interval)
             started = time.perf_counter()
             for connection in connections:
                 await connection.execute("VACUUM (ANALYZE)")
             runs.append(time.perf_counter() - started)
+
+    task = asyncio.create_task(vacuum_forever())
+    try:
+        yield runs
     finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         for connection in connections:
             await connection.close()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Delete, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from openrcm_shared.db import inbox_events, outbox_events, utcnow
@@ -62,7 +62,7 @@ async def purge_handled_events(
     return Purged(outbox_rows, inbox_rows)
 
 
-async def _delete_in_batches(session_factory: async_sessionmaker[AsyncSession], statement, batch_size: int) -> int:  # type: ignore[no-untyped-def]
+async def _delete_in_batches(session_factory: async_sessionmaker[AsyncSession], statement: Delete, batch_size: int) -> int:
     deleted = 0
     while True:
         async with session_factory() as session:

@@ -51,8 +51,10 @@ _HISTORY_OF_CLAIMS = (select(claim_status_history)
                       .where(claim_status_history.c.tenant_id == bindparam("tenant_id"),
                              claim_status_history.c.claim_id.in_(bindparam("claim_ids", expanding=True)))
                       .order_by(claim_status_history.c.id))
-#: statement -> its locking variant (SELECT ... FOR UPDATE), built once too.
-_LOCKED = {statement: statement.with_for_update() for statement in (_BY_ID, _FOR_COVERAGE, _BY_PCN, _BY_PCN_IN_STATUS)}
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+_FOR_COVERAGE_LOCKED = _FOR_COVERAGE.with_for_update()
+_BY_PCN_LOCKED = _BY_PCN.with_for_update()
+_BY_PCN_IN_STATUS_LOCKED = _BY_PCN_IN_STATUS.with_for_update()
 
 
 class ClaimRepository:
@@ -60,7 +62,7 @@ class ClaimRepository:
         self._session = session
 
     async def get(self, tenant_id: str, claim_id: uuid.UUID, *, for_update: bool = False) -> Claim | None:
-        row = (await self._session.execute(_LOCKED[_BY_ID] if for_update else _BY_ID,
+        row = (await self._session.execute(_BY_ID_LOCKED if for_update else _BY_ID,
                                            {"tenant_id": tenant_id, "claim_id": claim_id})).mappings().first()
         return (await self._with_history([row]))[0] if row else None
 
@@ -72,7 +74,7 @@ class ClaimRepository:
     async def for_coverage(self, tenant_id: str, encounter_id: uuid.UUID, revision: int, coverage_sequence: str, *,
                            for_update: bool = False) -> list[Claim]:
         """The claims of one coverage of one encounter revision."""
-        return await self._many(_LOCKED[_FOR_COVERAGE] if for_update else _FOR_COVERAGE, {
+        return await self._many(_FOR_COVERAGE_LOCKED if for_update else _FOR_COVERAGE, {
             "tenant_id": tenant_id, "encounter_id": encounter_id, "revision": revision,
             "coverage_sequence": coverage_sequence})
 
@@ -80,9 +82,10 @@ class ClaimRepository:
                                         status: ClaimStatus | None = None) -> list[Claim]:
         """The claims of one chain (all revisions share the PCN), newest revision first; only those in
         ``status`` if given."""
-        query = _BY_PCN if status is None else _BY_PCN_IN_STATUS
-        params = {"tenant_id": tenant_id, "pcn": pcn, **({} if status is None else {"status": status.value})}
-        return await self._many(_LOCKED[query] if for_update else query, params)
+        if status is None:
+            return await self._many(_BY_PCN_LOCKED if for_update else _BY_PCN, {"tenant_id": tenant_id, "pcn": pcn})
+        return await self._many(_BY_PCN_IN_STATUS_LOCKED if for_update else _BY_PCN_IN_STATUS,
+                                {"tenant_id": tenant_id, "pcn": pcn, "status": status.value})
 
     async def get_many(self, tenant_id: str, claim_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[Claim]:
         query = select(claims).where(claims.c.tenant_id == tenant_id, claims.c.id.in_(list(claim_ids)))

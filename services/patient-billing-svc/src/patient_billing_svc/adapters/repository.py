@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from openrcm_shared.contracts import Address, PartyName
+from openrcm_shared.db import constant_in_sql
 from patient_billing_svc.adapters.orm import (
     dunning_steps, guarantor_accounts, ledger_entries, payer_answers, payment_plans, refund_items, statements,
     tenant_policies, visits,
@@ -46,11 +47,9 @@ def _update_where_id(table: Table) -> Update:
 # they hit SQLAlchemy's compiled cache at once, where building them per call (``.where(... == value)``,
 # ``.values(**row)``) re-created and re-keyed every clause (~20% of the service's CPU per event).
 _ACCOUNT_BY_ID = _rows_where(guarantor_accounts, "id")
+_ACCOUNT_BY_ID_FOR_UPDATE = _ACCOUNT_BY_ID.with_for_update()
 _ACCOUNT_BY_PATIENT = _rows_where(guarantor_accounts, "patient_id")
-_ACCOUNT_BY = {
-    (key, for_update): statement.with_for_update() if for_update else statement
-    for key, statement in (("id", _ACCOUNT_BY_ID), ("patient_id", _ACCOUNT_BY_PATIENT)) for for_update in (False, True)
-}
+_ACCOUNT_BY_PATIENT_FOR_UPDATE = _ACCOUNT_BY_PATIENT.with_for_update()
 _INSERT_ACCOUNT = insert(guarantor_accounts)
 _UPDATE_ACCOUNT = _update_where_id(guarantor_accounts)
 _VISIT_BY_ENCOUNTER = _rows_where(visits, "encounter_id")
@@ -62,7 +61,7 @@ _UPDATE_VISIT = _update_where_id(visits)
 _LEDGER_OF_ACCOUNT = _rows_where(ledger_entries, "account_id").order_by(ledger_entries.c.seq)
 _INSERT_LEDGER_ENTRIES = insert(ledger_entries)
 _OPEN_REFUND_OF_ACCOUNT = _rows_where(refund_items, "account_id").where(
-    refund_items.c.status == bindparam("b_status"))
+    refund_items.c.status == constant_in_sql(RefundStatus.OPEN.value))
 _PAYER_ANSWER_OF_REMIT_CLAIM = select(payer_answers.c.id).where(
     payer_answers.c.tenant_id == bindparam("b_tenant_id"), payer_answers.c.remit_claim_id == bindparam("b_remit_claim_id"))
 _INSERT_PAYER_ANSWER = insert(payer_answers)
@@ -104,12 +103,14 @@ class AccountRepository:
         self._session = session
 
     async def get(self, tenant_id: str, account_id: uuid.UUID, *, for_update: bool = False) -> GuarantorAccount | None:
-        return await self._one("id", account_id, tenant_id=tenant_id, for_update=for_update)
+        return await self._one(_ACCOUNT_BY_ID_FOR_UPDATE if for_update else _ACCOUNT_BY_ID,
+                               {"b_tenant_id": tenant_id, "b_id": account_id})
 
     async def find_by_patient(
         self, tenant_id: str, patient_id: str, *, for_update: bool = False
     ) -> GuarantorAccount | None:
-        return await self._one("patient_id", patient_id, tenant_id=tenant_id, for_update=for_update)
+        return await self._one(_ACCOUNT_BY_PATIENT_FOR_UPDATE if for_update else _ACCOUNT_BY_PATIENT,
+                               {"b_tenant_id": tenant_id, "b_patient_id": patient_id})
 
     async def list(
         self, tenant_id: str, *, patient_id: str | None = None, status: AccountStatus | None = None,
@@ -155,9 +156,8 @@ class AccountRepository:
         """Every tenant with an account: the scheduled jobs run for each (the only cross-tenant query)."""
         return list((await self._session.scalars(select(guarantor_accounts.c.tenant_id).distinct())).all())
 
-    async def _one(self, key: str, value: Any, *, tenant_id: str, for_update: bool) -> GuarantorAccount | None:
-        query = _ACCOUNT_BY[key, for_update]
-        row = (await self._session.execute(query, {"b_tenant_id": tenant_id, f"b_{key}": value})).mappings().first()
+    async def _one(self, query: Select[Any], params: dict[str, Any]) -> GuarantorAccount | None:
+        row = (await self._session.execute(query, params)).mappings().first()
         return _account(row) if row else None
 
 
@@ -503,8 +503,7 @@ class RefundRepository:
         self._session = session
 
     async def open_for_account(self, tenant_id: str, account_id: uuid.UUID) -> RefundItem | None:
-        rows = await self._session.execute(_OPEN_REFUND_OF_ACCOUNT, {
-            "b_tenant_id": tenant_id, "b_account_id": account_id, "b_status": RefundStatus.OPEN.value})
+        rows = await self._session.execute(_OPEN_REFUND_OF_ACCOUNT, {"b_tenant_id": tenant_id, "b_account_id": account_id})
         row = rows.mappings().first()
         return _refund(row) if row else None
 

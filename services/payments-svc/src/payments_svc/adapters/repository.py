@@ -11,13 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openrcm_shared.contracts import (
     Adjustment, Patient, PatientResponsibility, PayerRef, PaymentInfo, SubmittedServiceLine,
 )
 from openrcm_shared.contracts.events import DenialCategory, Department, RecommendedAction
+from openrcm_shared.db import constant_in_sql
 from payments_svc.adapters.orm import (
     denials, era_files, expected_claims, posting_settings, provider_adjustments, remit_claims, remittances,
 )
@@ -259,12 +260,11 @@ class RemittanceRepository:
     ) -> list[RemitClaim]:
         """Claims of any remittance, staged or posted, that wait unmatched under this patient control number,
         in the order they were received."""
-        # The status is written into the SQL, not bound: only then can PostgreSQL's cached (generic) plan use
-        # the partial index of unmatched claims rather than walk every unmatched claim of the tenant.
-        unmatched = bindparam("unmatched", RemitClaimStatus.UNMATCHED.value, literal_execute=True)
+        # The status is in the SQL text, so the cached plan can use the partial index of unmatched claims.
         rows = await self._session.execute(
             select(remit_claims)
-            .where(remit_claims.c.tenant_id == tenant_id, remit_claims.c.status == unmatched,
+            .where(remit_claims.c.tenant_id == tenant_id,
+                   remit_claims.c.status == constant_in_sql(RemitClaimStatus.UNMATCHED.value),
                    remit_claims.c.patient_control_number == patient_control_number)
             .order_by(remit_claims.c.created_at, remit_claims.c.remittance_id, remit_claims.c.sequence)
             .with_for_update()
