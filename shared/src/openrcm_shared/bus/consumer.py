@@ -35,7 +35,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
-from openrcm_shared.bus.kafka import KafkaConfig, dlq_topic, ensure_topics, make_producer, stop_quietly
+from openrcm_shared.bus.kafka import (
+    KafkaConfig, dlq_topic, ensure_topics, make_producer, stop_group_consumer, stop_quietly,
+)
 from openrcm_shared.contracts.envelope import EventContract, EventEnvelope
 from openrcm_shared.db.tables import inbox_events
 from openrcm_shared.db.types import utcnow
@@ -163,16 +165,19 @@ class EventConsumer:
     async def stop(self) -> None:
         consumer, self._consumer = self._consumer, None
         producer, self._dlq_producer = self._dlq_producer, None
-        for client in (consumer, producer):
-            if client is not None:
-                await stop_quietly(client)
+        if consumer is not None:
+            await stop_group_consumer(consumer)
+        if producer is not None:
+            await stop_quietly(producer)
 
     async def _connect(self) -> None:
         if self._consumer is not None:
             return
         await ensure_topics(self._kafka, self.topics + [dlq_topic(t) for t in self.topics])
-        producer = make_producer(self._kafka, f"{self.group_id}-dlq")
-        consumer = AIOKafkaConsumer(
+        # Kept before they start: stop() cleans up after a start that failed or was cancelled half-way. Not
+        # here in the (cancelled) task: a shutdown that cancels again would cut the consumer's LeaveGroup.
+        self._dlq_producer = make_producer(self._kafka, f"{self.group_id}-dlq")
+        self._consumer = AIOKafkaConsumer(
             *self.topics,
             bootstrap_servers=self._kafka.bootstrap_servers,
             group_id=self.group_id,
@@ -185,14 +190,8 @@ class EventConsumer:
             session_timeout_ms=self._kafka.session_timeout_ms,
             heartbeat_interval_ms=max(300, self._kafka.session_timeout_ms // 3),
         )
-        try:
-            await producer.start()
-            await consumer.start()
-        except BaseException:
-            await producer.stop()
-            await consumer.stop()
-            raise
-        self._dlq_producer, self._consumer = producer, consumer
+        await self._dlq_producer.start()
+        await self._consumer.start()
 
     async def _poll_forever(self) -> None:
         assert self._consumer is not None

@@ -5,9 +5,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaClient, AIOKafkaProducer
+from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.consumer.group_coordinator import GroupCoordinator
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.group import JoinGroupRequest, LeaveGroupRequest
 
 from openrcm_shared.settings import ServiceSettings
 
@@ -41,6 +43,31 @@ async def stop_quietly(client: object, timeout: float = 5.0) -> None:
         await asyncio.wait_for(client.stop(), timeout)  # type: ignore[attr-defined]
     except Exception:
         pass
+
+
+async def stop_group_consumer(consumer: AIOKafkaConsumer, timeout: float = 5.0) -> None:
+    """Stop a group consumer (started, half-started or never started) and leave its group, whatever its
+    generation; never hangs longer than ``timeout`` on a broker that is gone.
+
+    aiokafka (0.14) sends LeaveGroup only with a generation above 0. A member stopped in the middle of a
+    join (the broker has its member id, it has no generation yet), or after its first join on a broker
+    that counts generations from 0 (tansu), stays in the group until the broker drops it: the group's
+    next rebalance waits for it, may elect it leader (the others' SyncGroup then fails after the
+    rebalance timeout) or hand it partitions nobody reads. Like the Java client, leave whenever the
+    broker knows our member id.
+    """
+    coordinator = consumer._coordinator  # created by start(); aiokafka is pinned below 0.15 for this
+    if isinstance(coordinator, GroupCoordinator):
+        async def leave() -> None:
+            if coordinator.member_id != JoinGroupRequest.UNKNOWN_MEMBER_ID and coordinator._group_instance_id is None:
+                try:
+                    await coordinator._send_req(LeaveGroupRequest(coordinator.group_id, coordinator.member_id))
+                except KafkaError as exc:  # best effort, as aiokafka's own: the broker drops us at session timeout
+                    log.info("LeaveGroup failed", extra={"group": coordinator.group_id, "error": type(exc).__name__})
+            coordinator.reset_generation()
+
+        coordinator._maybe_leave_group = leave  # what close() calls once the coordination task has ended
+    await stop_quietly(consumer, timeout)
 
 
 def dlq_topic(topic: str) -> str:
